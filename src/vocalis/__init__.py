@@ -1,0 +1,3 @@
+"""Vocalis: a self-hosted, ElevenLabs-compatible AI audio platform."""
+
+__version__ = "0.1.0"

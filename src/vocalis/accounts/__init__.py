@@ -1,0 +1,1 @@
+"""The self-hosted account: user, subscription (unlimited) and character usage statistics."""

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket adapters: parse, call the domain, shape ElevenLabs-compatible responses."""

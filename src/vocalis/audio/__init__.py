@@ -1,0 +1,26 @@
+"""Audio decoding, resampling and encoding for every ElevenLabs `output_format`: Vocalis's one codec layer."""
+
+from vocalis.audio.codecs import Audio, AudioDecodeError, decode, decode_pcm_s16le, encode, resample
+from vocalis.audio.formats import (
+    OUTPUT_FORMATS,
+    OutputFormat,
+    extra_format,
+    parse_output_format,
+    stored_format,
+)
+from vocalis.audio.streaming import StreamingEncoder
+
+__all__ = [
+    "OUTPUT_FORMATS",
+    "Audio",
+    "AudioDecodeError",
+    "OutputFormat",
+    "StreamingEncoder",
+    "decode",
+    "decode_pcm_s16le",
+    "encode",
+    "extra_format",
+    "parse_output_format",
+    "resample",
+    "stored_format",
+]

@@ -1,0 +1,178 @@
+"""`vocalis`: run the server, speak text, and manage voices, models and API keys from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from vocalis.config import Settings
+
+app = typer.Typer(help="Vocalis: a self-hosted, ElevenLabs-compatible audio server.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Manage API keys (sent by clients in the xi-api-key header).", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+
+def _services():
+    from vocalis.services import Services
+
+    return Services.open(Settings())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Start the HTTP server (data under VOCALIS_HOME, default ~/.vocalis)."""
+    import uvicorn
+
+    from vocalis.app import create_app
+
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level)
+
+
+def _find_voice(services, name_or_id: str):
+    for voice in services.voices.all():
+        if name_or_id in (voice.voice_id, voice.name) or name_or_id.lower() == voice.name.lower():
+            return voice
+    raise typer.BadParameter(f"No voice named or with id {name_or_id!r}; see `vocalis voices`.")
+
+
+async def _speak(
+    services, voice_id: str, text: str, model_id: str, output_format: str, progress: Progress
+) -> bytes:
+    from vocalis.audio import encode
+    from vocalis.schemas.text_to_speech import TextToSpeechRequest
+    from vocalis.speech.service import SpeechResult
+
+    prepared = services.speech.prepare(
+        voice_id,
+        TextToSpeechRequest(text=text, model_id=model_id),
+        output_format=output_format,
+        optimize_streaming_latency=None,
+        enable_logging=True,
+        key_id=None,
+        streaming=False,
+    )
+    task = progress.add_task("Synthesizing", total=len(text))
+    result = SpeechResult()
+    async for piece in services.speech.pieces(prepared):
+        result.add(piece)
+        progress.update(task, completed=len(result.alignment))
+    audio = encode(result.samples(), result.sample_rate, prepared.output_format)
+    services.speech.record(prepared, audio, result)
+    progress.update(task, completed=len(text))
+    return audio
+
+
+@app.command()
+def tts(
+    text: Annotated[str, typer.Argument(help="Text to speak.")],
+    voice: Annotated[str, typer.Option(help="Voice name or id.")] = "George",
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file.")] = Path("speech.mp3"),
+    model: Annotated[str, typer.Option(help="Model id.")] = "eleven_multilingual_v2",
+    output_format: Annotated[str, typer.Option(help="ElevenLabs output_format.")] = "mp3_44100_128",
+) -> None:
+    """Speak TEXT with a voice and write the audio file."""
+    from vocalis.errors import VocalisError
+
+    services = _services()
+    try:
+        chosen = _find_voice(services, voice)
+        columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
+        with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
+            audio = asyncio.run(_speak(services, chosen.voice_id, text, model, output_format, progress))
+    except VocalisError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from error
+    finally:
+        services.close()
+    output.write_bytes(audio)
+    console.print(f"Wrote {output} ({len(audio)} bytes) with {chosen.name}.")
+
+
+@app.command()
+def voices() -> None:
+    """List the voices: id, name, category and labels."""
+    services = _services()
+    try:
+        table = Table("voice_id", "name", "category", "gender", "age", "accent", "use case")
+        for voice in services.voices.all():
+            labels = voice.labels
+            table.add_row(
+                voice.voice_id,
+                voice.name,
+                voice.category,
+                labels.get("gender", ""),
+                labels.get("age", ""),
+                labels.get("accent", ""),
+                labels.get("use_case", ""),
+            )
+        console.print(table)
+    finally:
+        services.close()
+
+
+@app.command()
+def models() -> None:
+    """List the installed models and the engine that serves each."""
+    services = _services()
+    try:
+        table = Table("model_id", "engine", "max characters", "name")
+        for model in services.registry.models():
+            table.add_row(model.model_id, model.engine, str(model.max_characters), model.name)
+        console.print(table)
+    finally:
+        services.close()
+
+
+@keys_app.command("create")
+def keys_create(name: Annotated[str, typer.Option(help="A label for the key.")] = "default") -> None:
+    """Create an API key; it is shown once and stored only as a hash."""
+    services = _services()
+    try:
+        created = services.api_keys.create(name)
+    finally:
+        services.close()
+    console.print(
+        f"key_id: {created.key_id}\napi key: [bold]{created.key}[/bold]\nStore it now; it is not shown again."
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (previews only)."""
+    services = _services()
+    try:
+        table = Table("key_id", "name", "preview", "status")
+        for key in services.api_keys.list():
+            table.add_row(
+                key.key_id, key.name, key.key_preview, "revoked" if key.revoked_at_unix else "active"
+            )
+        console.print(table)
+    finally:
+        services.close()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key_id from `vocalis keys list`.")]) -> None:
+    """Revoke an API key."""
+    services = _services()
+    try:
+        revoked = services.api_keys.revoke(key_id)
+    finally:
+        services.close()
+    if not revoked:
+        console.print(f"[red]No active key with key_id {key_id}.[/red]")
+        raise typer.Exit(1)
+    console.print(f"Revoked {key_id}.")

@@ -1,0 +1,46 @@
+"""Settings for a Vocalis server, read from `VOCALIS_*` environment variables (or keyword arguments)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOCALIS_", extra="ignore")
+
+    home: Path = Field(default=Path("~/.vocalis"), description="Data folder: database, blobs, model cache.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite under `home` if unset."
+    )
+    blob_url: str | None = Field(default=None, description="file:///path (default `home`/blobs).")
+    api_key: str | None = Field(default=None, description="Registered as an API key at start.")
+    require_api_key: bool | None = Field(
+        default=None, description="Force auth on/off; by default it is on as soon as any key exists."
+    )
+    engine_threads: int = Field(default=2, ge=1, description="Threads per model inference.")
+    engine_concurrency: int = Field(default=2, ge=1, description="Requests one engine runs at once.")
+    engine_queue_size: int = Field(default=32, ge=0, description="Requests that may wait per engine.")
+    engine_idle_unload_seconds: float = Field(default=600.0, gt=0, description="Unload an idle engine.")
+    model_cache: Path | None = Field(
+        default=None, description="Assembled model weights (default `home`/models)."
+    )
+    max_upload_bytes: int = Field(default=1 << 30)
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser()
+
+    @property
+    def models_dir(self) -> Path:
+        return (self.model_cache or self.home_dir / "models").expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'vocalis.db'}"
+
+    @property
+    def resolved_blob_url(self) -> str:
+        return self.blob_url or f"file://{self.home_dir / 'blobs'}"

@@ -1,0 +1,1 @@
+"""Model backends behind the small protocols in `protocols.py`, loaded lazily."""

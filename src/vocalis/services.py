@@ -1,0 +1,78 @@
+"""The long-lived objects one server owns, built once from Settings and shared by every request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vocalis.config import Settings
+from vocalis.engines.protocols import Synthesizer
+from vocalis.engines.registry import EngineRegistry, installed_engine_names
+from vocalis.speech.service import SpeechService
+from vocalis.store.api_keys import ApiKeyRepository
+from vocalis.store.blobs import BlobStore, open_blob_store
+from vocalis.store.database import Database
+from vocalis.store.history import HistoryRepository
+from vocalis.store.voices import VoiceRepository
+from vocalis.voices.library import VoiceLibrary
+
+
+def engine_factories(settings: Settings) -> dict[str, Callable[[], Synthesizer]]:
+    """Constructors of the installed TTS engines; nothing is loaded until first use."""
+    factories: dict[str, Callable[[], Synthesizer]] = {}
+    installed = installed_engine_names()
+    if "piper" in installed:
+        from vocalis.engines.piper import PiperSynthesizer
+
+        factories["piper"] = lambda: PiperSynthesizer(threads=settings.engine_threads)
+    if "kokoro" in installed:
+        from vocalis.engines.kokoro import KokoroSynthesizer
+
+        factories["kokoro"] = lambda: KokoroSynthesizer(
+            cache_dir=settings.models_dir, threads=settings.engine_threads
+        )
+    return factories
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    blobs: BlobStore
+    registry: EngineRegistry
+    api_keys: ApiKeyRepository
+    voices: VoiceLibrary
+    history: HistoryRepository
+    speech: SpeechService
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        settings.home_dir.mkdir(parents=True, exist_ok=True)
+        database = Database(settings.resolved_database_url)
+        database.migrate()
+        blobs = open_blob_store(settings.resolved_blob_url)
+        registry = EngineRegistry(
+            engine_factories(settings),
+            concurrency=settings.engine_concurrency,
+            queue_size=settings.engine_queue_size,
+            idle_unload_seconds=settings.engine_idle_unload_seconds,
+        )
+        voices = VoiceLibrary(VoiceRepository(database))
+        history = HistoryRepository(database, blobs)
+        api_keys = ApiKeyRepository(database)
+        if settings.api_key:
+            api_keys.create("VOCALIS_API_KEY", settings.api_key)
+        return cls(
+            settings=settings,
+            database=database,
+            blobs=blobs,
+            registry=registry,
+            api_keys=api_keys,
+            voices=voices,
+            history=history,
+            speech=SpeechService(registry, voices, history),
+        )
+
+    def close(self) -> None:
+        self.registry.close()
+        self.database.close()

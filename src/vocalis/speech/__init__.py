@@ -1,0 +1,1 @@
+"""Text to speech: text preparation, synthesis orchestration and timing."""

@@ -1,0 +1,171 @@
+"""Turn request text into timed speech pieces: markup → normalization → sentence chunks → engine.
+
+Each piece carries its audio plus two alignments in absolute seconds: one over the request text
+(`alignment`) and one over the text the engine actually spoke (`normalized_alignment`). Timings come
+from the engine's own phoneme durations; characters that produce no sound (removed tags) get
+zero-length entries so that the alignment's characters always spell the request text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from vocalis.engines.protocols import SpeechChunk, SynthesisOptions, Synthesizer, VoiceSpec
+from vocalis.speech import markup
+from vocalis.speech.alignment import Alignment
+from vocalis.speech.normalization import NormalizedText, identity, normalize
+from vocalis.speech.sentences import split_sentences
+
+MAX_CHUNK_CHARS = 300
+
+
+@dataclass
+class SpeechInput:
+    text: str
+    spec: VoiceSpec
+    options: SynthesisOptions
+    normalize: bool = True
+    # A short first chunk gets the first audio out sooner when streaming.
+    first_chunk_chars: int | None = None
+
+
+@dataclass
+class SpeechPiece:
+    audio: np.ndarray
+    sample_rate: int
+    alignment: Alignment
+    normalized_alignment: Alignment
+
+
+def plan_chunks(text: str, first_chunk_chars: int | None) -> list[tuple[int, int]]:
+    chunks = split_sentences(text, max_chars=MAX_CHUNK_CHARS)
+    if first_chunk_chars and chunks:
+        start, end = chunks[0]
+        if end - start > first_chunk_chars:
+            head = [(start + s, start + e) for s, e in split_sentences(text[start:end], first_chunk_chars)]
+            chunks = head + chunks[1:]
+    return chunks
+
+
+class _SourceAligner:
+    """Maps normalized-character times back to request characters as spans complete."""
+
+    def __init__(self, request_text: str):
+        self.request_text = request_text
+        self.cursor = 0  # next request character not yet placed in an alignment
+
+    def skip_to(self, request_index: int, at: float, into: Alignment) -> None:
+        """Place characters that make no sound (tags) as zero-length entries."""
+        while self.cursor < request_index:
+            into.add(self.request_text[self.cursor], at, at)
+            self.cursor += 1
+
+    def place(self, request_index: int, start: float, end: float, into: Alignment) -> None:
+        self.skip_to(request_index, start, into)
+        if request_index == self.cursor:
+            into.add(self.request_text[request_index], start, end)
+            self.cursor += 1
+
+
+def _part_request_index(part: markup.TextPart, index: int) -> int:
+    return part.source_indices[index]
+
+
+class _PartTimer:
+    """Collects per-character times of one normalized text part and releases finished spans."""
+
+    def __init__(self, part: markup.TextPart, normalized: NormalizedText):
+        self.part = part
+        self.normalized = normalized
+        self.times: list[tuple[float, float] | None] = [None] * len(normalized.text)
+        self.next_span = 0
+
+    def release(self, done_upto: int, clock: float, aligner: _SourceAligner, into: Alignment) -> None:
+        spans = self.normalized.spans
+        while self.next_span < len(spans) and spans[self.next_span].normalized_end <= done_upto:
+            span = spans[self.next_span]
+            known = [t for t in self.times[span.normalized_start : span.normalized_end] if t is not None]
+            source_length = span.source_end - span.source_start
+            if source_length == span.normalized_end - span.normalized_start and len(known) == source_length:
+                pairs = known
+            else:
+                start = min((t[0] for t in known), default=clock)
+                end = max((t[1] for t in known), default=start)
+                step = (end - start) / max(source_length, 1)
+                pairs = [(start + i * step, start + (i + 1) * step) for i in range(source_length)]
+            for offset, (start, end) in enumerate(pairs):
+                aligner.place(_part_request_index(self.part, span.source_start + offset), start, end, into)
+            self.next_span += 1
+
+
+def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[SpeechPiece]:
+    """Yield speech pieces in order, each as soon as the engine has produced it."""
+    rate = synthesizer.sample_rate
+    aligner = _SourceAligner(request.text)
+    clock = 0.0
+    chunk_number = 0
+    for part in markup.parse(request.text):
+        if isinstance(part, markup.Pause):
+            alignment = Alignment()
+            samples = int(round(part.seconds * rate))
+            span = max(part.source_end - aligner.cursor, 1)
+            step = part.seconds / span
+            for offset in range(part.source_end - aligner.cursor):
+                aligner.place(aligner.cursor, clock + offset * step, clock + (offset + 1) * step, alignment)
+            clock += samples / rate
+            yield SpeechPiece(np.zeros(samples, dtype=np.float32), rate, alignment, Alignment())
+            continue
+        normalized = normalize(part.text) if request.normalize else identity(part.text)
+        timer = _PartTimer(part, normalized)
+        for chunk_start, chunk_end in plan_chunks(normalized.text, request.first_chunk_chars):
+            chunk_text = normalized.text[chunk_start:chunk_end]
+            options = request.options
+            if options.seed is not None:
+                options = replace(options, seed=(options.seed + chunk_number) % 2**32)
+            chunk_number += 1
+            engine_chunks: Iterator[SpeechChunk] = (
+                synthesizer.synthesize(chunk_text, request.spec, options) if chunk_text.strip() else iter(())
+            )
+            produced = False
+            for engine_chunk in engine_chunks:
+                produced = True
+                yield _piece(engine_chunk, chunk_start, clock, rate, timer, aligner, normalized)
+                clock += len(engine_chunk.audio) / rate
+            if not produced:
+                alignment = Alignment()
+                timer.release(chunk_end, clock, aligner, alignment)
+                if alignment:
+                    yield SpeechPiece(np.zeros(0, dtype=np.float32), rate, alignment, Alignment())
+    trailing = Alignment()
+    aligner.skip_to(len(request.text), clock, trailing)
+    if trailing:
+        yield SpeechPiece(np.zeros(0, dtype=np.float32), rate, trailing, Alignment())
+
+
+def _piece(
+    chunk: SpeechChunk,
+    chunk_start: int,
+    clock: float,
+    rate: int,
+    timer: _PartTimer,
+    aligner: _SourceAligner,
+    normalized: NormalizedText,
+) -> SpeechPiece:
+    normalized_alignment = Alignment()
+    first = chunk_start + chunk.text_start
+    last_end = clock
+    for offset in range(chunk.text_end - chunk.text_start):
+        if offset < len(chunk.char_times):
+            start, end = chunk.char_times[offset]
+            start, end = clock + start, clock + end
+            timer.times[first + offset] = (start, end)
+            last_end = end
+        else:
+            start = end = last_end
+        normalized_alignment.add(normalized.text[first + offset], start, end)
+    alignment = Alignment()
+    timer.release(chunk_start + chunk.text_end, last_end, aligner, alignment)
+    return SpeechPiece(chunk.audio.astype(np.float32, copy=False), rate, alignment, normalized_alignment)

@@ -1,0 +1,89 @@
+"""SQLAlchemy 2 tables. Every schema change comes with an Alembic migration in `migrations/versions`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    key_preview: Mapped[str] = mapped_column(String(16))
+    created_at_unix: Mapped[int] = mapped_column(BigInteger)
+    revoked_at_unix: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Voice(Base):
+    """A user's voice (cloned, generated). Premade voices live in code; only their settings are stored."""
+
+    __tablename__ = "voices"
+
+    voice_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    engine_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at_unix: Mapped[int] = mapped_column(BigInteger)
+
+
+class VoiceSettingsRow(Base):
+    """Saved default settings of any voice, premade included (`POST /v1/voices/{id}/settings/edit`)."""
+
+    __tablename__ = "voice_settings"
+
+    voice_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    stability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    similarity_boost: Mapped[float | None] = mapped_column(Float, nullable=True)
+    style: Mapped[float | None] = mapped_column(Float, nullable=True)
+    use_speaker_boost: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    speed: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class HistoryItem(Base):
+    __tablename__ = "history_items"
+
+    history_item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    voice_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    voice_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    voice_category: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    model_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    date_unix: Mapped[int] = mapped_column(BigInteger, index=True)
+    character_count_change_from: Mapped[int] = mapped_column(BigInteger)
+    character_count_change_to: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(64))
+    output_format: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="created")
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    source: Mapped[str] = mapped_column(String(16), default="TTS")
+    audio_blob_key: Mapped[str] = mapped_column(String(200))
+    alignments: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class UsageEvent(Base):
+    """Characters billed per request; kept even when history is off (zero-retention keeps no text)."""
+
+    __tablename__ = "usage_events"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    time_unix: Mapped[int] = mapped_column(BigInteger)
+    characters: Mapped[int] = mapped_column(Integer)
+    model_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    voice_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("api_keys.key_id", ondelete="SET NULL"), nullable=True
+    )
+
+    __table_args__ = (Index("ix_usage_events_time", "time_unix"),)

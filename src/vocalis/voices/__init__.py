@@ -1,0 +1,1 @@
+"""Voices: the premade catalogue, the user library, previews and search."""

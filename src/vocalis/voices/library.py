@@ -1,0 +1,112 @@
+"""The voice library: premade voices from code plus the user's stored voices, with their settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vocalis.engines.protocols import VoiceSpec
+from vocalis.errors import InvalidRequest, NotFound
+from vocalis.store.voices import StoredVoiceSettings, VoiceRepository
+from vocalis.voices.premade import PREMADE_VOICES, PremadeVoice
+
+DEFAULT_SETTINGS = StoredVoiceSettings(
+    stability=0.5, similarity_boost=0.75, style=0.0, use_speaker_boost=True, speed=1.0
+)
+
+
+@dataclass
+class LibraryVoice:
+    voice_id: str
+    name: str
+    category: str
+    description: str | None
+    labels: dict[str, str]
+    spec: VoiceSpec
+    created_at_unix: int | None = None
+    is_legacy: bool = False
+    preview_text: str = "Hello! This is a preview of my voice, generated on your own machine."
+    samples: list[dict] = field(default_factory=list)
+
+
+def _from_premade(voice: PremadeVoice) -> LibraryVoice:
+    return LibraryVoice(
+        voice_id=voice.voice_id,
+        name=voice.name,
+        category="premade",
+        description=voice.description,
+        labels=dict(voice.labels),
+        spec=voice.spec,
+        is_legacy=voice.is_legacy,
+        preview_text=voice.preview_text,
+    )
+
+
+def spec_from_json(data: dict) -> VoiceSpec:
+    return VoiceSpec(
+        engine=data["engine"],
+        blend=tuple((str(name), float(weight)) for name, weight in data["blend"]),
+        speed=float(data.get("speed", 1.0)),
+        pitch_semitones=float(data.get("pitch_semitones", 0.0)),
+    )
+
+
+class VoiceLibrary:
+    def __init__(self, repository: VoiceRepository):
+        self.repository = repository
+        self._premade = {voice.voice_id: _from_premade(voice) for voice in PREMADE_VOICES}
+
+    def all(self, *, include_legacy: bool = True) -> list[LibraryVoice]:
+        premade = [voice for voice in self._premade.values() if include_legacy or not voice.is_legacy]
+        stored = [
+            LibraryVoice(
+                voice_id=row.voice_id,
+                name=row.name,
+                category=row.category,
+                description=row.description,
+                labels=dict(row.labels or {}),
+                spec=spec_from_json(row.engine_spec),
+                created_at_unix=row.created_at_unix,
+            )
+            for row in self.repository.list()
+        ]
+        return premade + stored
+
+    def get(self, voice_id: str) -> LibraryVoice:
+        voice = self._premade.get(voice_id)
+        if voice is not None:
+            return voice
+        row = self.repository.get(voice_id)
+        if row is None:
+            raise NotFound(f"A voice with voice_id {voice_id!r} was not found.", code="voice_not_found")
+        return LibraryVoice(
+            voice_id=row.voice_id,
+            name=row.name,
+            category=row.category,
+            description=row.description,
+            labels=dict(row.labels or {}),
+            spec=spec_from_json(row.engine_spec),
+            created_at_unix=row.created_at_unix,
+        )
+
+    def delete(self, voice_id: str) -> None:
+        if voice_id in self._premade:
+            raise InvalidRequest(
+                f"Voice {voice_id!r} is a premade voice and cannot be deleted.", code="voice_not_deletable"
+            )
+        if not self.repository.delete(voice_id):
+            raise NotFound(f"A voice with voice_id {voice_id!r} was not found.", code="voice_not_found")
+
+    def settings(self, voice_id: str) -> StoredVoiceSettings:
+        self.get(voice_id)
+        stored = self.repository.settings(voice_id)
+        if stored is None:
+            return StoredVoiceSettings(**DEFAULT_SETTINGS.__dict__)
+        merged = StoredVoiceSettings(**DEFAULT_SETTINGS.__dict__)
+        for name, value in stored.__dict__.items():
+            if value is not None:
+                setattr(merged, name, value)
+        return merged
+
+    def save_settings(self, voice_id: str, settings: StoredVoiceSettings) -> None:
+        self.get(voice_id)
+        self.repository.save_settings(voice_id, settings)
