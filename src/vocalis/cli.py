@@ -51,9 +51,8 @@ def _find_voice(services, name_or_id: str):
 async def _speak(
     services, voice_id: str, text: str, model_id: str, output_format: str, progress: Progress
 ) -> bytes:
-    from vocalis.audio import encode
     from vocalis.schemas.text_to_speech import TextToSpeechRequest
-    from vocalis.speech.service import SpeechResult
+    from vocalis.speech.service import encoded_pieces
 
     prepared = services.speech.prepare(
         voice_id,
@@ -65,14 +64,12 @@ async def _speak(
         streaming=False,
     )
     task = progress.add_task("Synthesizing", total=len(text))
-    result = SpeechResult()
-    async for piece in services.speech.pieces(prepared):
-        result.add(piece)
-        progress.update(task, completed=len(result.alignment))
-    audio = encode(result.samples(), result.sample_rate, prepared.output_format)
-    services.speech.record(prepared, audio, result)
-    progress.update(task, completed=len(text))
-    return audio
+    audio = bytearray()
+    async for piece, data in encoded_pieces(services.speech, prepared):
+        audio += data
+        if piece is not None:
+            progress.advance(task, len(piece.alignment))
+    return bytes(audio)
 
 
 @app.command()

@@ -293,3 +293,27 @@ def test_voice_preview_is_generated_and_cached(client: TestClient):
     assert first.status_code == 200 and first.headers["content-type"] == "audio/mpeg"
     assert decode(first.content).duration_seconds > 1
     assert client.get(f"/v1/voices/{RACHEL}/preview").content == first.content
+
+
+def test_request_context_fields_shape_the_output(client: TestClient):
+    def render(**fields) -> tuple[bytes, dict]:
+        response = client.post(
+            f"/v1/text-to-speech/{GEORGE}/with-timestamps",
+            params={"output_format": "pcm_16000"},
+            json={"text": "The weather today is sunny", "voice_settings": {"stability": 0.3}, **fields},
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return base64.b64decode(body["audio_base64"]), body["alignment"]
+
+    first = client.post(f"/v1/text-to-speech/{GEORGE}", json={"text": "It was a long winter."})
+    request_id = first.headers["request-id"]
+    # Stitched requests share a seed derived from the requests they follow, so they repeat exactly.
+    stitched_a, _ = render(previous_request_ids=[request_id])
+    stitched_b, _ = render(previous_request_ids=[request_id])
+    assert stitched_a == stitched_b
+    # An unfinished sentence that continues in the next request is spoken with continuing intonation.
+    plain, _ = render(seed=3)
+    continued, alignment = render(seed=3, next_text="and warm.")
+    assert plain != continued
+    assert "".join(alignment["characters"]) == "The weather today is sunny"

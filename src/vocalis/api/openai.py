@@ -13,11 +13,11 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
-from vocalis.audio import StreamingEncoder, extra_format, parse_output_format
+from vocalis.audio import extra_format, parse_output_format
 from vocalis.errors import NotFound
 from vocalis.schemas.text_to_speech import TextToSpeechRequest
 from vocalis.services import Services
-from vocalis.speech.service import PreparedSpeech, SpeechResult
+from vocalis.speech.service import PreparedSpeech, encoded_pieces
 
 router = APIRouter(prefix="/v1/audio", tags=["openai"])
 
@@ -91,27 +91,13 @@ def _prepare(services: Services, body: SpeechRequest, key_id: str | None) -> Pre
 
 
 async def _audio_stream(services: Services, prepared: PreparedSpeech, sse: bool) -> AsyncIterator[bytes]:
-    encoder: StreamingEncoder | None = None
-    result = SpeechResult()
-    encoded = bytearray()
-    async for piece in services.speech.pieces(prepared):
-        encoder = encoder or StreamingEncoder(prepared.output_format, piece.sample_rate)
-        result.add(piece)
-        data = encoder.encode(piece.audio)
-        encoded += data
+    async for _piece, data in encoded_pieces(services.speech, prepared):
         if data:
             yield _sse("speech.audio.delta", audio=base64.b64encode(data).decode()) if sse else data
-    tail = encoder.flush() if encoder else b""
-    encoded += tail
-    if tail:
-        yield _sse("speech.audio.delta", audio=base64.b64encode(tail).decode()) if sse else tail
     if sse:
         characters = len(prepared.text)
-        yield _sse(
-            "speech.audio.done",
-            usage={"input_tokens": characters, "output_tokens": 0, "total_tokens": characters},
-        )
-    await services.registry.run(services.speech.record, prepared, bytes(encoded), result)
+        usage = {"input_tokens": characters, "output_tokens": 0, "total_tokens": characters}
+        yield _sse("speech.audio.done", usage=usage)
 
 
 def _sse(event_type: str, **fields) -> bytes:

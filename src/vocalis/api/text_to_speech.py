@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
-from vocalis.audio import StreamingEncoder, encode
 from vocalis.schemas.text_to_speech import AudioWithTimestampsResponse, TextToSpeechRequest
-from vocalis.speech.service import PreparedSpeech, SpeechResult, SpeechService
+from vocalis.speech.service import PreparedSpeech, SpeechService, encoded_pieces, render
+from vocalis.speech.synthesis import SpeechPiece
 
 router = APIRouter(prefix="/v1/text-to-speech", tags=["text-to-speech"])
 
@@ -62,14 +62,6 @@ def _prepare(
     return prepared, headers
 
 
-async def _synthesize_all(speech: SpeechService, prepared: PreparedSpeech) -> tuple[bytes, SpeechResult]:
-    result = SpeechResult()
-    async for piece in speech.pieces(prepared):
-        result.add(piece)
-    audio = await speech.registry.run(encode, result.samples(), result.sample_rate, prepared.output_format)
-    return audio, result
-
-
 @router.post("/{voice_id}", response_class=Response)
 async def convert(
     voice_id: str,
@@ -79,8 +71,7 @@ async def convert(
     key_id: KeyIdDependency,
 ) -> Response:
     prepared, headers = _prepare(services, voice_id, body, query, key_id, streaming=False)
-    audio, result = await _synthesize_all(services.speech, prepared)
-    await services.registry.run(services.speech.record, prepared, audio, result)
+    audio, _result = await render(services.speech, prepared)
     return Response(audio, media_type=prepared.output_format.media_type, headers=headers)
 
 
@@ -93,8 +84,7 @@ async def convert_with_timestamps(
     key_id: KeyIdDependency,
 ) -> Response:
     prepared, headers = _prepare(services, voice_id, body, query, key_id, streaming=False)
-    audio, result = await _synthesize_all(services.speech, prepared)
-    await services.registry.run(services.speech.record, prepared, audio, result)
+    audio, result = await render(services.speech, prepared)
     payload = {
         "audio_base64": base64.b64encode(audio).decode(),
         "alignment": result.alignment.to_json(),
@@ -106,31 +96,17 @@ async def convert_with_timestamps(
 async def _encoded_stream(
     speech: SpeechService, prepared: PreparedSpeech, *, with_timestamps: bool
 ) -> AsyncIterator[bytes]:
-    """Encode pieces as they arrive; the history entry is written only once the stream has finished."""
-    encoder: StreamingEncoder | None = None
-    result = SpeechResult()
-    encoded = bytearray()
-    async for piece in speech.pieces(prepared):
-        if encoder is None:
-            encoder = StreamingEncoder(prepared.output_format, piece.sample_rate)
-        result.add(piece)
-        data = encoder.encode(piece.audio)
-        encoded += data
+    async for piece, data in encoded_pieces(speech, prepared):
         if with_timestamps:
-            yield _ndjson_line(data, piece.alignment, piece.normalized_alignment)
+            if piece is not None or data:
+                yield _ndjson_line(data, piece)
         elif data:
             yield data
-    tail = encoder.flush() if encoder is not None else b""
-    encoded += tail
-    if with_timestamps:
-        if tail:
-            yield _ndjson_line(tail, None, None)
-    elif tail:
-        yield tail
-    await speech.registry.run(speech.record, prepared, bytes(encoded), result)
 
 
-def _ndjson_line(audio: bytes, alignment, normalized_alignment) -> bytes:
+def _ndjson_line(audio: bytes, piece: SpeechPiece | None) -> bytes:
+    alignment = piece.alignment if piece is not None else None
+    normalized_alignment = piece.normalized_alignment if piece is not None else None
     payload = {
         "audio_base64": base64.b64encode(audio).decode(),
         "alignment": alignment.to_json() if alignment else None,

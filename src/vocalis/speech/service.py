@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vocalis.audio import OutputFormat, parse_output_format
+from vocalis.audio import OutputFormat, StreamingEncoder, encode, parse_output_format
 from vocalis.engines.protocols import SynthesisOptions
 from vocalis.engines.registry import EngineRegistry, ModelInfo
 from vocalis.errors import InvalidRequest, TooManyConcurrentRequests
@@ -162,6 +162,7 @@ class SpeechService:
             options=options,
             normalize=normalize,
             first_chunk_chars=STREAM_FIRST_CHUNK_CHARS[latency] if streaming else None,
+            continues=bool((body.next_text or "").strip() or body.next_request_ids),
         )
         return PreparedSpeech(
             request_id=uuid.uuid4().hex,
@@ -236,3 +237,36 @@ class SpeechService:
             characters_before=before,
             source=prepared.source,
         )
+
+
+async def encoded_pieces(
+    speech: SpeechService, prepared: PreparedSpeech
+) -> AsyncIterator[tuple[SpeechPiece | None, bytes]]:
+    """Yield each piece with its encoded bytes, then (None, encoder tail); record history once finished.
+
+    The history entry is written only when the stream was consumed to its end, as ElevenLabs requires for
+    request stitching.
+    """
+    encoder: StreamingEncoder | None = None
+    result = SpeechResult()
+    encoded = bytearray()
+    async for piece in speech.pieces(prepared):
+        encoder = encoder or StreamingEncoder(prepared.output_format, piece.sample_rate)
+        result.add(piece)
+        data = encoder.encode(piece.audio)
+        encoded += data
+        yield piece, data
+    tail = encoder.flush() if encoder is not None else b""
+    encoded += tail
+    yield None, tail
+    await speech.registry.run(speech.record, prepared, bytes(encoded), result)
+
+
+async def render(speech: SpeechService, prepared: PreparedSpeech) -> tuple[bytes, SpeechResult]:
+    """Synthesize the whole request, encode it, and record it."""
+    result = SpeechResult()
+    async for piece in speech.pieces(prepared):
+        result.add(piece)
+    audio = await speech.registry.run(encode, result.samples(), result.sample_rate, prepared.output_format)
+    await speech.registry.run(speech.record, prepared, audio, result)
+    return audio, result

@@ -20,6 +20,7 @@ from vocalis.speech.normalization import NormalizedText, identity, normalize
 from vocalis.speech.sentences import split_sentences
 
 MAX_CHUNK_CHARS = 300
+SENTENCE_PUNCTUATION = (".", "!", "?", "…", ",", ";", ":", "。", "！", "？")
 
 
 @dataclass
@@ -30,6 +31,9 @@ class SpeechInput:
     normalize: bool = True
     # A short first chunk gets the first audio out sooner when streaming.
     first_chunk_chars: int | None = None
+    # More speech follows in another request (`next_text` / `next_request_ids`): an unfinished last
+    # sentence keeps a continuing intonation instead of falling as at the end of a statement.
+    continues: bool = False
 
 
 @dataclass
@@ -107,7 +111,8 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
     aligner = _SourceAligner(request.text)
     clock = 0.0
     chunk_number = 0
-    for part in markup.parse(request.text):
+    parts = markup.parse(request.text)
+    for part_number, part in enumerate(parts):
         if isinstance(part, markup.Pause):
             alignment = Alignment()
             samples = int(round(part.seconds * rate))
@@ -120,18 +125,24 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
             continue
         normalized = normalize(part.text) if request.normalize else identity(part.text)
         timer = _PartTimer(part, normalized)
-        for chunk_start, chunk_end in plan_chunks(normalized.text, request.first_chunk_chars):
+        chunks = plan_chunks(normalized.text, request.first_chunk_chars)
+        for chunk_start, chunk_end in chunks:
             chunk_text = normalized.text[chunk_start:chunk_end]
+            engine_text = chunk_text
+            is_last = part_number == len(parts) - 1 and chunk_end == chunks[-1][1]
+            if is_last and request.continues and not chunk_text.rstrip().endswith(SENTENCE_PUNCTUATION):
+                engine_text = chunk_text.rstrip() + ","
             options = request.options
             if options.seed is not None:
                 options = replace(options, seed=(options.seed + chunk_number) % 2**32)
             chunk_number += 1
             engine_chunks: Iterator[SpeechChunk] = (
-                synthesizer.synthesize(chunk_text, request.spec, options) if chunk_text.strip() else iter(())
+                synthesizer.synthesize(engine_text, request.spec, options) if chunk_text.strip() else iter(())
             )
             produced = False
             for engine_chunk in engine_chunks:
                 produced = True
+                engine_chunk.text_end = min(engine_chunk.text_end, len(chunk_text))
                 yield _piece(engine_chunk, chunk_start, clock, rate, timer, aligner, normalized)
                 clock += len(engine_chunk.audio) / rate
             if not produced:

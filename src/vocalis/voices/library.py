@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from vocalis.engines.protocols import VoiceSpec
 from vocalis.errors import InvalidRequest, NotFound
+from vocalis.store.tables import Voice
 from vocalis.store.voices import StoredVoiceSettings, VoiceRepository
 from vocalis.voices.premade import PREMADE_VOICES, PremadeVoice
 
@@ -41,6 +42,18 @@ def _from_premade(voice: PremadeVoice) -> LibraryVoice:
     )
 
 
+def _from_row(row: Voice) -> LibraryVoice:
+    return LibraryVoice(
+        voice_id=row.voice_id,
+        name=row.name,
+        category=row.category,
+        description=row.description,
+        labels=dict(row.labels or {}),
+        spec=spec_from_json(row.engine_spec),
+        created_at_unix=row.created_at_unix,
+    )
+
+
 def spec_from_json(data: dict) -> VoiceSpec:
     return VoiceSpec(
         engine=data["engine"],
@@ -57,18 +70,7 @@ class VoiceLibrary:
 
     def all(self, *, include_legacy: bool = True) -> list[LibraryVoice]:
         premade = [voice for voice in self._premade.values() if include_legacy or not voice.is_legacy]
-        stored = [
-            LibraryVoice(
-                voice_id=row.voice_id,
-                name=row.name,
-                category=row.category,
-                description=row.description,
-                labels=dict(row.labels or {}),
-                spec=spec_from_json(row.engine_spec),
-                created_at_unix=row.created_at_unix,
-            )
-            for row in self.repository.list()
-        ]
+        stored = [_from_row(row) for row in self.repository.list()]
         return premade + stored
 
     def get(self, voice_id: str) -> LibraryVoice:
@@ -78,15 +80,7 @@ class VoiceLibrary:
         row = self.repository.get(voice_id)
         if row is None:
             raise NotFound(f"A voice with voice_id {voice_id!r} was not found.", code="voice_not_found")
-        return LibraryVoice(
-            voice_id=row.voice_id,
-            name=row.name,
-            category=row.category,
-            description=row.description,
-            labels=dict(row.labels or {}),
-            spec=spec_from_json(row.engine_spec),
-            created_at_unix=row.created_at_unix,
-        )
+        return _from_row(row)
 
     def delete(self, voice_id: str) -> None:
         if voice_id in self._premade:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from vocalis.audio import encode, parse_output_format
 from vocalis.schemas.text_to_speech import TextToSpeechRequest
-from vocalis.speech.service import SpeechResult, SpeechService
+from vocalis.speech.service import SpeechService, render
 from vocalis.store.blobs import BlobStore
 
 PREVIEW_FORMAT = "mp3_44100_128"
@@ -31,11 +30,6 @@ async def voice_preview(speech: SpeechService, blobs: BlobStore, voice_id: str) 
         key_id=None,
         streaming=False,
     )
-    result = SpeechResult()
-    async for piece in speech.pieces(prepared):
-        result.add(piece)
-    audio = await speech.registry.run(
-        encode, result.samples(), result.sample_rate, parse_output_format(PREVIEW_FORMAT)
-    )
+    audio, _result = await render(speech, prepared)
     blobs.put(key, audio)
     return audio
