@@ -1,0 +1,5 @@
+"""`python -m vocalis` runs the command line."""
+
+from vocalis.cli import app
+
+app()
