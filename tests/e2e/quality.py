@@ -49,12 +49,29 @@ def transcribe(audio: np.ndarray) -> str:
 # --- Word error rate ----------------------------------------------------------------------------------------
 
 
+# Whisper writes contractions where the text may not ("I am" -> "I'm"): both sides are expanded.
+_CONTRACTIONS = (
+    (r"\bcan't\b", "can not"),
+    (r"\bcannot\b", "can not"),
+    (r"\bwon't\b", "will not"),
+    (r"\bi'm\b", "i am"),
+    (r"\blet's\b", "let us"),
+    (r"\b(it|that|there|here|what|where|who|he|she)'s\b", r"\1 is"),
+    (r"n't\b", " not"),
+    (r"'re\b", " are"),
+    (r"'ll\b", " will"),
+    (r"'ve\b", " have"),
+)
+
+
 def wer_words(text: str) -> list[str]:
     """Lowercase words with numbers, money and symbols spelled out by Vocalis' own normalizer, so "$12.50"
     and "twelve dollars fifty cents" compare equal; punctuation, hyphens and apostrophes are dropped."""
-    spoken = normalize(text).text.lower()
+    spoken = normalize(text).text.lower().replace("\u2019", "'")
     spoken = re.sub(r"[-\u2010-\u2015/]", " ", spoken)
-    spoken = re.sub(r"['\u2019]", "", spoken)
+    for pattern, replacement in _CONTRACTIONS:
+        spoken = re.sub(pattern, replacement, spoken)
+    spoken = spoken.replace("'", "")
     return re.sub(r"[^a-z0-9 ]+", " ", spoken).split()
 
 
@@ -209,12 +226,15 @@ def force_align(audio: np.ndarray, words: Sequence[str]) -> list[TimedWord]:
                 decoder.process_raw(pcm, full_utt=True)
                 decoder.end_utt()
                 timed = [
-                    TimedWord(seg.word, seg.start * _FRAME_SECONDS, (seg.end + 1) * _FRAME_SECONDS)
+                    TimedWord(
+                        seg.word, seg.start_frame * _FRAME_SECONDS, (seg.end_frame + 1) * _FRAME_SECONDS
+                    )
                     for seg in decoder.seg()
                     if seg.word not in ("<s>", "</s>", "<sil>", "[NOISE]")
                 ]
             except RuntimeError as error:
                 last_error = error
+                _decoder.cache_clear()  # a decoder left mid-utterance is not reused
                 continue
             # Pronunciation variants come back as "word(2)".
             timed = [TimedWord(re.sub(r"\(\d+\)$", "", t.word), t.start, t.end) for t in timed]

@@ -37,17 +37,27 @@ def list_history(
     page_size: int = 100,
     start_after_history_item_id: str | None = None,
     voice_id: str | None = None,
+    model_id: str | None = None,
+    date_before_unix: int | None = None,
+    date_after_unix: int | None = None,
+    sort_direction: str = "desc",
     search: str | None = None,
     source: str | None = None,
 ) -> HistoryListResponse:
     if not 1 <= page_size <= 1000:
         raise InvalidRequest("page_size must be between 1 and 1000.", code="invalid_parameters")
+    if sort_direction not in {"asc", "desc"}:
+        raise InvalidRequest("sort_direction must be 'asc' or 'desc'.", code="invalid_parameters")
     if source is not None and source not in {"TTS", "STS"}:
         raise InvalidRequest("source must be 'TTS' or 'STS'.", code="invalid_parameters")
     items, has_more = services.history.list(
         page_size=page_size,
         start_after_history_item_id=start_after_history_item_id,
         voice_id=voice_id,
+        model_id=model_id,
+        date_before_unix=date_before_unix,
+        date_after_unix=date_after_unix,
+        sort_direction=sort_direction,
         search=search,
         source=source,
     )

@@ -36,6 +36,7 @@ def get_user(services: ServicesDependency, _key: KeyIdDependency) -> UserRespons
     user_id = hashlib.sha256(str(home).encode()).hexdigest()[:28]
     return UserResponse(
         user_id=user_id,
+        workspace_id=user_id,
         subscription=Subscription(**_subscription(services)),
         is_new_user=False,
         created_at=int(home.stat().st_ctime),

@@ -78,6 +78,11 @@ def search(
     collection_id: str | None = None,
     include_total_count: bool = True,
     voice_ids: Annotated[list[str] | None, Query()] = None,
+    gender: str | None = None,
+    age: str | None = None,
+    accent: str | None = None,
+    language: str | None = None,
+    use_cases: Annotated[list[str] | None, Query()] = None,
 ) -> GetVoicesV2Response:
     voices = services.voices.all()
     if collection_id or fine_tuning_state:
@@ -91,6 +96,11 @@ def search(
             voice_type=voice_type,
             category=category,
             voice_ids=voice_ids,
+            gender=gender,
+            age=age,
+            accent=accent,
+            language=language,
+            use_cases=use_cases,
             page_size=page_size,
             next_page_token=next_page_token,
         ),

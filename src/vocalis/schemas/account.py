@@ -36,16 +36,23 @@ class ModelResponse(BaseModel):
     concurrency_group: Literal["standard", "turbo"]
 
 
+class Price(BaseModel):
+    amount: str = "0"
+    currency: str = "usd"
+
+
 class Subscription(BaseModel):
     tier: str
     character_count: int
     character_limit: int
     max_character_limit_extension: int | None = None
+    max_credit_limit_extension: int | Literal["unlimited"] = "unlimited"
     can_extend_character_limit: bool = False
     allowed_to_extend_character_limit: bool = False
     next_character_count_reset_unix: int | None = None
     voice_slots_used: int
     professional_voice_slots_used: int = 0
+    professional_voice_slots_used_in_workspace: int = 0
     voice_limit: int
     max_voice_add_edits: int | None = None
     voice_add_edit_counter: int = 0
@@ -57,15 +64,19 @@ class Subscription(BaseModel):
     status: Literal["trialing", "active", "incomplete", "past_due", "free", "free_disabled"] = "active"
     billing_period: Literal["monthly_period", "annual_period"] | None = None
     character_refresh_period: Literal["monthly_period", "annual_period"] | None = None
+    current_overage: Price = Field(default_factory=Price)
 
 
 class ExtendedSubscription(Subscription):
     next_invoice: dict | None = None
+    open_invoices: list[dict] = []
     has_open_invoices: bool = False
 
 
 class UserResponse(BaseModel):
     user_id: str
+    workspace_id: str
+    seat_type: Literal["workspace_admin", "workspace_member", "workspace_lite_member"] = "workspace_admin"
     subscription: Subscription
     is_new_user: bool
     xi_api_key: str | None = None

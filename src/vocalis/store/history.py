@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 
 from vocalis.store.blobs import BlobStore
 from vocalis.store.database import Database
@@ -62,6 +62,7 @@ class HistoryRepository:
         source: str = "TTS",
     ) -> HistoryItem:
         blob_key = f"history/{history_item_id}"
+        now_ms = time.time_ns() // 1_000_000
         self.blobs.put(blob_key, audio)
         row = HistoryItem(
             history_item_id=history_item_id,
@@ -71,7 +72,8 @@ class HistoryRepository:
             voice_category=voice_category,
             model_id=model_id,
             text=text,
-            date_unix=int(time.time()),
+            date_unix=int(now_ms // 1000),
+            created_at_ms=now_ms,
             character_count_change_from=characters_before,
             character_count_change_to=characters_before + len(text),
             content_type=content_type,
@@ -106,24 +108,35 @@ class HistoryRepository:
         page_size: int,
         start_after_history_item_id: str | None = None,
         voice_id: str | None = None,
+        model_id: str | None = None,
+        date_before_unix: int | None = None,
+        date_after_unix: int | None = None,
+        sort_direction: str = "desc",
         search: str | None = None,
         source: str | None = None,
     ) -> tuple[list[HistoryItem], bool]:
-        """Newest first; returns one page and whether more remain."""
+        """One page in creation order (newest first by default) and whether more remain."""
+        newest_first = sort_direction != "asc"
         with self.database.session() as session:
             query = select(HistoryItem)
             if start_after_history_item_id:
                 anchor = session.get(HistoryItem, start_after_history_item_id)
                 if anchor is not None:
+                    key = (HistoryItem.created_at_ms, HistoryItem.history_item_id)
+                    anchor_key = (anchor.created_at_ms, anchor.history_item_id)
                     query = query.where(
-                        or_(
-                            HistoryItem.date_unix < anchor.date_unix,
-                            (HistoryItem.date_unix == anchor.date_unix)
-                            & (HistoryItem.history_item_id < anchor.history_item_id),
-                        )
+                        tuple_(*key) < tuple_(*anchor_key)
+                        if newest_first
+                        else tuple_(*key) > tuple_(*anchor_key)
                     )
             if voice_id:
                 query = query.where(HistoryItem.voice_id == voice_id)
+            if model_id:
+                query = query.where(HistoryItem.model_id == model_id)
+            if date_before_unix is not None:
+                query = query.where(HistoryItem.date_unix < date_before_unix)
+            if date_after_unix is not None:
+                query = query.where(HistoryItem.date_unix >= date_after_unix)
             if source:
                 query = query.where(HistoryItem.source == source)
             if search:
@@ -131,7 +144,8 @@ class HistoryRepository:
                 query = query.where(
                     or_(HistoryItem.text.ilike(pattern), HistoryItem.voice_name.ilike(pattern))
                 )
-            query = query.order_by(HistoryItem.date_unix.desc(), HistoryItem.history_item_id.desc())
+            order = (HistoryItem.created_at_ms, HistoryItem.history_item_id)
+            query = query.order_by(*(column.desc() if newest_first else column.asc() for column in order))
             rows = list(session.scalars(query.limit(page_size + 1)))
         return rows[:page_size], len(rows) > page_size
 

@@ -61,6 +61,8 @@ class HistoryItem(Base):
     model_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     date_unix: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Millisecond creation time: orders items made within the same second.
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, index=True)
     character_count_change_from: Mapped[int] = mapped_column(BigInteger)
     character_count_change_to: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(64))

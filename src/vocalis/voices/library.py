@@ -27,6 +27,7 @@ class LibraryVoice:
     is_legacy: bool = False
     preview_text: str = "Hello! This is a preview of my voice, generated on your own machine."
     samples: list[dict] = field(default_factory=list)
+    languages: tuple[str, ...] = ("en",)
 
 
 def _from_premade(voice: PremadeVoice) -> LibraryVoice:

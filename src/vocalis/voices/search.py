@@ -19,6 +19,11 @@ class VoiceQuery:
     voice_type: str | None = None
     category: str | None = None
     voice_ids: list[str] | None = None
+    gender: str | None = None
+    age: str | None = None
+    accent: str | None = None
+    language: str | None = None
+    use_cases: list[str] | None = None
     page_size: int = 10
     next_page_token: str | None = None
 
@@ -60,6 +65,17 @@ def search_voices(voices: list[LibraryVoice], query: VoiceQuery) -> VoicePage:
         selected = [voice for voice in selected if _of_type(voice, query.voice_type)]
     if query.category:
         selected = [voice for voice in selected if voice.category == query.category]
+    for label in ("gender", "age", "accent"):
+        wanted_label = getattr(query, label)
+        if wanted_label:
+            selected = [
+                voice for voice in selected if voice.labels.get(label, "").lower() == wanted_label.lower()
+            ]
+    if query.use_cases:
+        use_cases = {use_case.lower() for use_case in query.use_cases}
+        selected = [voice for voice in selected if voice.labels.get("use_case", "").lower() in use_cases]
+    if query.language:
+        selected = [voice for voice in selected if query.language.lower() in voice.languages]
     if query.voice_ids:
         wanted = set(query.voice_ids)
         selected = [voice for voice in selected if voice.voice_id in wanted]
