@@ -12,7 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vocalis import __version__
-from vocalis.api import history, models, openai, text_to_speech, user, voices
+from vocalis.api import history, models, openai, text_to_speech, usage, user, voices
 from vocalis.api.errors import install_error_handlers
 from vocalis.config import Settings
 from vocalis.services import Services
@@ -70,6 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
-    for module in (text_to_speech, voices, models, history, user, openai):
+    for module in (text_to_speech, voices, models, history, user, usage, openai):
         app.include_router(module.router)
     return app

@@ -1,4 +1,4 @@
-"""`/v1/user`, `/v1/user/subscription` and `/v1/usage/character-stats` for the self-hosted account."""
+"""`/v1/user` and `/v1/user/subscription`: the self-hosted account (unlimited quota, real counts)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import hashlib
 
 from fastapi import APIRouter
 
-from vocalis.accounts.usage import character_stats
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
-from vocalis.schemas.account import ExtendedSubscription, Subscription, UsageCharactersResponse, UserResponse
+from vocalis.schemas.account import ExtendedSubscription, Subscription, UserResponse
 from vocalis.services import Services
 
 router = APIRouter(tags=["user"])
@@ -46,28 +45,3 @@ def get_user(services: ServicesDependency, _key: KeyIdDependency) -> UserRespons
 @router.get("/v1/user/subscription", response_model=ExtendedSubscription)
 def get_subscription(services: ServicesDependency, _key: KeyIdDependency) -> ExtendedSubscription:
     return ExtendedSubscription(**_subscription(services))
-
-
-@router.get("/v1/usage/character-stats", response_model=UsageCharactersResponse)
-def get_character_stats(
-    services: ServicesDependency,
-    _key: KeyIdDependency,
-    start_unix: int,
-    end_unix: int,
-    include_workspace_metrics: bool = False,
-    breakdown_type: str = "none",
-    aggregation_interval: str = "day",
-    aggregation_bucket_size: int | None = None,
-    metric: str = "credits",
-) -> UsageCharactersResponse:
-    events = services.history.usage_events(start_unix // 1000, end_unix // 1000 + 1)
-    time, usage = character_stats(
-        events,
-        start_unix_ms=start_unix,
-        end_unix_ms=end_unix,
-        breakdown_type=breakdown_type,
-        aggregation_interval=aggregation_interval,
-        aggregation_bucket_size=aggregation_bucket_size,
-        metric=metric,
-    )
-    return UsageCharactersResponse(time=time, usage=usage)
