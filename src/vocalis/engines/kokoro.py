@@ -26,6 +26,7 @@ PACKS = {
 }
 MAX_TOKENS = 510  # the model takes 512 positions, two of them the boundary pads
 _HOP = 600  # audio samples per duration frame
+_AUDIO_LEAD_SECONDS = 0.025  # measured against pocketsphinx forced alignment of Kokoro output
 _KEEP_EDGE_FRAMES = 5  # 125 ms of silence kept at each end; the model pads far more at sentence edges
 _CLAUSE_MARKS = frozenset(",;:.!?")
 # espeak (en-us) to the symbols Kokoro was trained on (misaki's American set): diphthongs and affricates
@@ -255,6 +256,9 @@ class KokoroSynthesizer:
                 )
                 audio, frames = _trim_edges(audio.reshape(-1).astype(np.float32), durations.reshape(-1))
                 seconds = frames * _HOP / self.sample_rate
+                # The decoder's audio runs about one frame ahead of its duration grid.
+                seconds[0] = max(seconds[0] - _AUDIO_LEAD_SECONDS, 0.0)
+                seconds[-1] += _AUDIO_LEAD_SECONDS
                 spans_here = [
                     sentence.lead_span if first else kept[lo][1],
                     *(span for _, span in kept[lo:hi]),

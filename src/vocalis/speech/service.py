@@ -148,6 +148,8 @@ class SpeechService:
         normalize = body.apply_text_normalization == "on" or (
             body.apply_text_normalization == "auto" and latency < 4
         )
+        # Low-latency models start streams with a shorter first chunk whichever engine renders the voice.
+        first_chunk_level = max(latency, 2) if model.concurrency_group == "turbo" else latency
         engine = model.engine if self.registry.has_engine(model.engine) else voice.spec.engine
         spec = voice.spec
         if spec.engine != engine:
@@ -168,7 +170,7 @@ class SpeechService:
             spec=spec,
             options=options,
             normalize=normalize,
-            first_chunk_chars=STREAM_FIRST_CHUNK_CHARS[latency] if streaming else None,
+            first_chunk_chars=STREAM_FIRST_CHUNK_CHARS[first_chunk_level] if streaming else None,
             continues=bool((body.next_text or "").strip() or body.next_request_ids),
         )
         return PreparedSpeech(

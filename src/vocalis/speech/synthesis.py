@@ -18,6 +18,7 @@ from vocalis.speech import markup
 from vocalis.speech.alignment import Alignment
 from vocalis.speech.normalization import NormalizedText, identity, normalize
 from vocalis.speech.sentences import split_sentences
+from vocalis.speech.timing import snap_to_audio
 
 MAX_CHUNK_CHARS = 300
 SENTENCE_PUNCTUATION = (".", "!", "?", "…", ",", ";", ":", "。", "！", "？")
@@ -168,9 +169,13 @@ def _piece(
     normalized_alignment = Alignment()
     first = chunk_start + chunk.text_start
     last_end = clock
+    spoken = normalized.text[first : chunk_start + chunk.text_end]
+    char_times = chunk.char_times
+    if len(char_times) == len(spoken):
+        char_times = snap_to_audio(spoken, char_times, chunk.audio, rate)
     for offset in range(chunk.text_end - chunk.text_start):
-        if offset < len(chunk.char_times):
-            start, end = chunk.char_times[offset]
+        if offset < len(char_times):
+            start, end = char_times[offset]
             start, end = clock + start, clock + end
             timer.times[first + offset] = (start, end)
             last_end = end
