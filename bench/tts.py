@@ -202,6 +202,35 @@ def stream_once(
     return (first if first is not None else total), total
 
 
+def vm_rss_mb(pid: int) -> float | None:
+    """Current resident memory of a process, from /proc (Linux)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def stream_memory(client: httpx.Client, pid: int, voice_id: str, model_id: str, text: str) -> dict:
+    """Stream `text` and sample the server's resident memory while the audio flows."""
+    before = vm_rss_mb(pid)
+    peak = before or 0.0
+    received = 0
+    with client.stream(
+        "POST",
+        f"/v1/text-to-speech/{voice_id}/stream",
+        params={"output_format": "mp3_44100_128"},
+        json={"text": text, "model_id": model_id, "seed": SEED},
+    ) as response:
+        response.raise_for_status()
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            peak = max(peak, vm_rss_mb(pid) or 0.0)
+    return {"chars": len(text), "rss_before_mb": before, "rss_peak_mb": peak, "mp3_bytes": received}
+
+
 def convert_once(
     client: httpx.Client, voice_id: str, model_id: str, text: str, rate: int
 ) -> tuple[float, float]:
@@ -391,6 +420,24 @@ def main(argv: list[str] | None = None) -> int:
                     "audio_s": round(audio, 3),
                     "output_format": f"pcm_{rate}",
                 }
+            if "piper" in engines:
+                print(
+                    "\n== Memory during long streams (Piper voice, mp3_44100_128): server resident memory "
+                    "before and at its peak while the audio flows, after one warm-up stream; flat means the "
+                    "peak does not grow with the length"
+                )
+                voice_id, model_id = SERVER_CASES["piper"]
+                results["stream_memory"] = []
+                # The first long stream grows onnxruntime's arena and the allocator's pools once; later
+                # streams of any length should stay level with it.
+                stream_memory(client, process.pid, voice_id, model_id, TEXT_200 * 16)
+                for repeat in (16, 64):
+                    measured = stream_memory(client, process.pid, voice_id, model_id, TEXT_200 * repeat)
+                    results["stream_memory"].append(measured)
+                    print(
+                        f"{measured['chars']:6d} chars  {measured['mp3_bytes'] / 1e6:6.1f} MB of mp3  "
+                        f"RSS before {_mb(measured['rss_before_mb'])}  peak {_mb(measured['rss_peak_mb'])}"
+                    )
             results["rss_mb"]["server_peak"] = vm_hwm_mb(process.pid)
 
     print("\n== Peak resident memory (VmHWM)")
