@@ -317,3 +317,20 @@ def test_request_context_fields_shape_the_output(client: TestClient):
     continued, alignment = render(seed=3, next_text="and warm.")
     assert plain != continued
     assert "".join(alignment["characters"]) == "The weather today is sunny"
+
+
+@pytest.mark.parametrize("text", ["[laughs]", "...", "—", '<break time="0.5s" />'])
+def test_text_with_nothing_to_say_still_returns_valid_audio(client: TestClient, text: str):
+    response = client.post(f"/v1/text-to-speech/{GEORGE}/with-timestamps", json={"text": text})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert decode(base64.b64decode(body["audio_base64"])).duration_seconds > 0.05
+    assert "".join(body["alignment"]["characters"]) == text
+
+
+def test_malformed_json_is_a_clear_422(client: TestClient):
+    response = client.post(
+        f"/v1/text-to-speech/{GEORGE}", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "not valid JSON" in response.json()["detail"]["message"]

@@ -38,12 +38,15 @@ def test_history_timestamps_are_backfilled_on_upgrade(tmp_path: Path):
         command.upgrade(config, "0001")
         connection.execute(
             text(
-                "INSERT INTO history_items (history_item_id, request_id, date_unix, character_count_change_from,"
-                " character_count_change_to, content_type, output_format, state, source, audio_blob_key)"
+                "INSERT INTO history_items (history_item_id, request_id, date_unix,"
+                " character_count_change_from, character_count_change_to, content_type, output_format, state,"
+                " source, audio_blob_key)"
                 " VALUES ('h1', 'r1', 1700000000, 0, 5, 'audio/mpeg', 'mp3_44100_128', 'created', 'TTS', 'k')"
             )
         )
     database.migrate()
     with database.engine.connect() as connection:
-        assert connection.execute(text("SELECT created_at_ms FROM history_items")).scalar() == 1_700_000_000_000
+        assert (
+            connection.execute(text("SELECT created_at_ms FROM history_items")).scalar() == 1_700_000_000_000
+        )
     database.close()

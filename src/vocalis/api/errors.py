@@ -19,6 +19,8 @@ def error_body(status: str, message: str) -> dict:
 
 
 def _describe(error: dict) -> str:
+    if error.get("type") == "json_invalid":
+        return f"The request body is not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})."
     location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
     field = ".".join(location) or "request"
     return f"{field}: {error.get('msg', 'invalid value')}"

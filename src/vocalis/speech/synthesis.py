@@ -21,6 +21,7 @@ from vocalis.speech.sentences import split_sentences
 from vocalis.speech.timing import snap_to_audio
 
 MAX_CHUNK_CHARS = 300
+EMPTY_SPEECH_SECONDS = 0.1
 SENTENCE_PUNCTUATION = (".", "!", "?", "…", ",", ";", ":", "。", "！", "？")
 
 
@@ -153,8 +154,10 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
                     yield SpeechPiece(np.zeros(0, dtype=np.float32), rate, alignment, Alignment())
     trailing = Alignment()
     aligner.skip_to(len(request.text), clock, trailing)
-    if trailing:
-        yield SpeechPiece(np.zeros(0, dtype=np.float32), rate, trailing, Alignment())
+    # Text with nothing to say (only tags or punctuation) still gets a short, valid audio file.
+    silence = np.zeros(int(rate * EMPTY_SPEECH_SECONDS) if clock == 0 else 0, dtype=np.float32)
+    if trailing or len(silence):
+        yield SpeechPiece(silence, rate, trailing, Alignment())
 
 
 def _piece(
