@@ -334,3 +334,22 @@ def test_malformed_json_is_a_clear_422(client: TestClient):
     )
     assert response.status_code == 422
     assert "not valid JSON" in response.json()["detail"]["message"]
+
+
+@pytest.mark.parametrize("voice_id", [GEORGE, RACHEL])
+def test_stability_controls_take_to_take_variation(client: TestClient, voice_id: str):
+    def render(stability: float, seed: int) -> np.ndarray:
+        response = client.post(
+            f"/v1/text-to-speech/{voice_id}",
+            params={"output_format": "pcm_16000"},
+            json={
+                "text": "Every take sounds a little different.",
+                "seed": seed,
+                "voice_settings": {"stability": stability},
+            },
+        )
+        return pcm(response.content)
+
+    # Full stability: the same delivery whatever the seed. Low stability: takes differ.
+    assert np.array_equal(render(1.0, 1), render(1.0, 2))
+    assert not np.array_equal(render(0.0, 1), render(0.0, 2))
