@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from vocalis.config import Settings
-from vocalis.engines.protocols import Synthesizer
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
 from vocalis.speech.service import SpeechService
 from vocalis.store.api_keys import ApiKeyRepository
@@ -17,9 +18,9 @@ from vocalis.store.voices import VoiceRepository
 from vocalis.voices.library import VoiceLibrary
 
 
-def engine_factories(settings: Settings) -> dict[str, Callable[[], Synthesizer]]:
-    """Constructors of the installed TTS engines; nothing is loaded until first use."""
-    factories: dict[str, Callable[[], Synthesizer]] = {}
+def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
+    """Constructors of the installed engines; nothing is imported or loaded until first use."""
+    factories: dict[str, Callable[[], Any]] = {}
     installed = installed_engine_names()
     if "piper" in installed:
         from vocalis.engines.piper import PiperSynthesizer
@@ -31,7 +32,28 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Synthesizer]]
         factories["kokoro"] = lambda: KokoroSynthesizer(
             cache_dir=settings.models_dir, threads=settings.engine_threads
         )
+    if "whisper" in installed:
+        factories["whisper-tiny.en"] = lambda: _whisper("tiny.en", settings)
+        factories["whisper-base"] = lambda: _whisper("base", settings)
+    if "pocketsphinx" in installed:
+        factories["pocketsphinx"] = lambda: _import(
+            "vocalis.engines.pocketsphinx_aligner"
+        ).PocketsphinxAligner()
+    if "speaker" in installed:
+        factories["speaker"] = lambda: _import("vocalis.engines.speaker").SpeakerEmbedder(
+            threads=settings.engine_threads
+        )
     return factories
+
+
+def _import(module: str) -> Any:
+    return importlib.import_module(module)
+
+
+def _whisper(model: str, settings: Settings) -> Any:
+    return _import("vocalis.engines.whisper").WhisperRecognizer(
+        model, cache_dir=settings.models_dir, threads=settings.engine_threads
+    )
 
 
 @dataclass

@@ -79,3 +79,98 @@ class Synthesizer(Protocol):
     def synthesize(self, text: str, voice: VoiceSpec, opts: SynthesisOptions) -> Iterator[SpeechChunk]: ...
 
     def unload(self) -> None: ...
+
+
+# Speech to text ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RecognitionOptions:
+    """Per-request recognizer knobs. `language` is ISO-639-1 (None: detect it)."""
+
+    language: str | None = None
+    word_timestamps: bool = True
+    temperature: float | None = None
+    seed: int | None = None
+    task: str = "transcribe"  # or "translate" (any language → English)
+    vad: bool = True
+
+
+@dataclass
+class RecognizedWord:
+    text: str  # as the recognizer spells it, with its leading space if any
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass
+class RecognizedSegment:
+    start: float
+    end: float
+    text: str
+    words: list[RecognizedWord]
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+
+
+@dataclass
+class Transcription:
+    """Detected language and a lazy stream of segments (consumed once, in order)."""
+
+    language: str
+    language_probability: float
+    duration: float
+    segments: Iterator[RecognizedSegment]
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """Speech (16 kHz mono float32) to timed words."""
+
+    name: str
+    languages: tuple[str, ...] | None  # None: multilingual
+
+    def transcribe(self, audio: np.ndarray, opts: RecognitionOptions) -> Transcription: ...
+
+    def unload(self) -> None: ...
+
+
+@runtime_checkable
+class VoiceActivityDetector(Protocol):
+    """Where speech is, in (start, end) seconds of 16 kHz mono audio."""
+
+    def speech_segments(self, audio: np.ndarray) -> list[tuple[float, float]]: ...
+
+
+@runtime_checkable
+class SpeakerEncoder(Protocol):
+    """A fixed-size, L2-normalized voice embedding of 16 kHz mono speech."""
+
+    name: str
+    dimension: int
+
+    def embed(self, audio: np.ndarray) -> np.ndarray: ...
+
+    def unload(self) -> None: ...
+
+
+@dataclass
+class AlignedWord:
+    text: str
+    start: float
+    end: float
+    # Per-phone or per-character detail is optional; callers derive character times when absent.
+    loss: float = 0.0
+
+
+@runtime_checkable
+class Aligner(Protocol):
+    """Forced alignment: where each word of a known transcript is spoken in 16 kHz mono audio."""
+
+    name: str
+    languages: tuple[str, ...] | None
+
+    def align(self, audio: np.ndarray, words: list[str], language: str) -> list[AlignedWord]: ...
+
+    def unload(self) -> None: ...

