@@ -12,7 +12,17 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vocalis import __version__
-from vocalis.api import history, models, openai, text_to_speech, usage, user, voices
+from vocalis.api import (
+    forced_alignment,
+    history,
+    models,
+    openai,
+    speech_to_text,
+    text_to_speech,
+    usage,
+    user,
+    voices,
+)
 from vocalis.api.errors import install_error_handlers
 from vocalis.config import Settings
 from vocalis.services import Services
@@ -70,6 +80,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
-    for module in (text_to_speech, voices, models, history, user, usage, openai):
+    for module in (
+        text_to_speech,
+        speech_to_text,
+        forced_alignment,
+        voices,
+        models,
+        history,
+        user,
+        usage,
+        openai,
+    ):
         app.include_router(module.router)
     return app

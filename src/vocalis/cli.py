@@ -173,3 +173,76 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key_id from `voc
         console.print(f"[red]No active key with key_id {key_id}.[/red]")
         raise typer.Exit(1)
     console.print(f"Revoked {key_id}.")
+
+
+@app.command()
+def stt(
+    audio: Annotated[
+        Path, typer.Argument(help="Audio or video file to transcribe.", exists=True, dir_okay=False)
+    ],
+    model: Annotated[
+        str, typer.Option(help="scribe_v1 (picks by language), whisper-tiny.en, whisper-base.")
+    ] = ("scribe_v1"),
+    language: Annotated[str | None, typer.Option(help="ISO-639-1/3 code; detected when absent.")] = None,
+    diarize: Annotated[bool, typer.Option("--diarize", help="Label speakers.")] = False,
+    num_speakers: Annotated[int | None, typer.Option(help="Number of speakers, if known.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="txt, srt, segmented_json, html, docx, pdf, json.")
+    ] = ("txt"),
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Output file (default: stdout).")
+    ] = None,
+) -> None:
+    """Transcribe AUDIO (words, timestamps and, with --diarize, speakers) with a progress bar."""
+    import base64
+    import json
+
+    from vocalis.api.speech_to_text import response_json
+    from vocalis.audio import AudioDecodeError, decode
+    from vocalis.errors import VocalisError
+    from vocalis.schemas.export_options import ExportOptions
+    from vocalis.transcription.exports import export
+    from vocalis.transcription.service import TranscriptionRequest
+
+    services = _services()
+    try:
+        try:
+            samples = decode(audio, sample_rate=16000).samples
+        except AudioDecodeError as error:
+            raise typer.BadParameter(f"{audio} is not readable audio: {error}") from error
+        request = TranscriptionRequest(
+            model_id=model, language_code=language, diarize=diarize, num_speakers=num_speakers
+        )
+        columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
+        with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
+            task = progress.add_task("Transcribing", total=1.0)
+            result = asyncio.run(
+                services.transcription.transcribe(
+                    samples, request, progress=lambda done: progress.update(task, completed=done)
+                )
+            )
+    except VocalisError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from error
+    finally:
+        services.close()
+    if output_format == "json":
+        content: bytes = json.dumps(response_json(result, None, []), indent=2, ensure_ascii=False).encode()
+    else:
+        from pydantic import TypeAdapter
+
+        try:
+            options = TypeAdapter(ExportOptions).validate_python({"format": output_format})
+        except ValueError as error:
+            raise typer.BadParameter(f"Unknown format {output_format!r}.") from error
+        exported = export(result, options)
+        content = (
+            base64.b64decode(exported.content) if exported.is_base64_encoded else exported.content.encode()
+        )
+    if output is None:
+        if output_format in {"docx", "pdf"}:
+            raise typer.BadParameter(f"{output_format} is binary: give an output file with -o.")
+        console.print(content.decode(), markup=False, highlight=False)
+    else:
+        output.write_bytes(content)
+        console.print(f"Wrote {output} ({result.language_code}, {result.duration:.1f} s of audio).")

@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     model_cache: Path | None = Field(
         default=None, description="Assembled model weights (default `home`/models)."
     )
-    max_upload_bytes: int = Field(default=1 << 30)
+    max_upload_bytes: int = Field(default=1 << 30, description="Largest accepted upload (1 GiB).")
+    allow_remote_urls: bool = Field(
+        default=False, description="Let requests name audio by URL (`cloud_storage_url`); off by default."
+    )
 
     @property
     def home_dir(self) -> Path:

@@ -14,7 +14,9 @@ from vocalis.store.api_keys import ApiKeyRepository
 from vocalis.store.blobs import BlobStore, open_blob_store
 from vocalis.store.database import Database
 from vocalis.store.history import HistoryRepository
+from vocalis.store.transcripts import TranscriptRepository
 from vocalis.store.voices import VoiceRepository
+from vocalis.transcription.service import TranscriptionService
 from vocalis.voices.library import VoiceLibrary
 
 
@@ -36,9 +38,7 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
         factories["whisper-tiny.en"] = lambda: _whisper("tiny.en", settings)
         factories["whisper-base"] = lambda: _whisper("base", settings)
     if "pocketsphinx" in installed:
-        factories["pocketsphinx"] = lambda: _import(
-            "vocalis.engines.pocketsphinx_aligner"
-        ).PocketsphinxAligner()
+        factories["pocketsphinx"] = lambda: _import("vocalis.engines.alignment").PocketsphinxAligner()
     if "speaker" in installed:
         factories["speaker"] = lambda: _import("vocalis.engines.speaker").SpeakerEmbedder(
             threads=settings.engine_threads
@@ -66,6 +66,8 @@ class Services:
     voices: VoiceLibrary
     history: HistoryRepository
     speech: SpeechService
+    transcripts: TranscriptRepository
+    transcription: TranscriptionService
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -93,6 +95,8 @@ class Services:
             voices=voices,
             history=history,
             speech=SpeechService(registry, voices, history),
+            transcripts=TranscriptRepository(database),
+            transcription=TranscriptionService(registry),
         )
 
     def close(self) -> None:

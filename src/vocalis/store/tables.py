@@ -89,3 +89,16 @@ class UsageEvent(Base):
     )
 
     __table_args__ = (Index("ix_usage_events_time", "time_unix"),)
+
+
+class Transcript(Base):
+    """A stored speech-to-text result (`GET /v1/speech-to-text/transcripts/{id}`)."""
+
+    __tablename__ = "transcripts"
+
+    transcription_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at_unix: Mapped[int] = mapped_column(BigInteger, index=True)
+    model_id: Mapped[str] = mapped_column(String(100))
+    language_code: Mapped[str] = mapped_column(String(16))
+    audio_duration_secs: Mapped[float] = mapped_column(Float)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,210 @@
+"""Speech-to-text requests: model choice, recognition, Scribe-style words, speakers, events and exports.
+
+Recognition runs in the engine pool; the recognizer's segments are consumed as they come, so progress can
+be reported while a long file is transcribed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vocalis.engines.protocols import RecognitionOptions, RecognizedWord, Transcription
+from vocalis.engines.registry import EngineRegistry
+from vocalis.errors import InvalidRequest
+from vocalis.transcription.languages import iso639_1, iso639_3
+from vocalis.transcription.model import TranscriptCharacter, TranscriptResult, TranscriptWord
+
+SAMPLE_RATE = 16000
+MAX_SPEAKERS = 32
+ENGLISH_ENGINE = "whisper-tiny.en"
+MULTILINGUAL_ENGINE = "whisper-base"
+# Public model ids and the engine each one names; scribe ids choose by language.
+STT_MODELS = {
+    "scribe_v1": None,
+    "scribe_v1_experimental": None,
+    "scribe_v2": None,
+    "whisper-tiny.en": ENGLISH_ENGINE,
+    "whisper-base": MULTILINGUAL_ENGINE,
+}
+# Whisper writes non-speech sounds as bracketed captions: "(laughs)", "[MUSIC]", "*applause*".
+_EVENT = re.compile(r"^\s*[\(\[\*]\s*([^\)\]\*]{2,40}?)\s*[\)\]\*]\s*$")
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass
+class TranscriptionRequest:
+    model_id: str
+    language_code: str | None = None
+    tag_audio_events: bool = True
+    num_speakers: int | None = None
+    timestamps_granularity: str = "word"
+    diarize: bool = False
+    diarization_threshold: float | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def validate_request(request: TranscriptionRequest) -> None:
+    if request.model_id not in STT_MODELS:
+        raise InvalidRequest(
+            f"model_id {request.model_id!r} is not a speech-to-text model here; "
+            f"use one of {', '.join(STT_MODELS)}.",
+            code="model_not_found",
+        )
+    if request.num_speakers is not None and not 1 <= request.num_speakers <= MAX_SPEAKERS:
+        raise InvalidRequest(f"num_speakers must be between 1 and {MAX_SPEAKERS}.", code="invalid_parameters")
+    if request.timestamps_granularity not in {"none", "word", "character"}:
+        raise InvalidRequest(
+            "timestamps_granularity must be none, word or character.", code="invalid_parameters"
+        )
+    if request.temperature is not None and not 0.0 <= request.temperature <= 2.0:
+        raise InvalidRequest("temperature must be between 0 and 2.", code="invalid_parameters")
+    if request.diarization_threshold is not None and not 0.0 < request.diarization_threshold < 1.0:
+        raise InvalidRequest("diarization_threshold must be between 0 and 1.", code="invalid_parameters")
+    if request.language_code is not None and iso639_1(request.language_code) is None:
+        raise InvalidRequest(
+            f"language_code {request.language_code!r} is not a known ISO-639-1 or ISO-639-3 code.",
+            code="invalid_language_code",
+        )
+
+
+def _is_event(text: str) -> str | None:
+    match = _EVENT.match(text)
+    return f"({match.group(1).strip().lower()})" if match else None
+
+
+def scribe_words(
+    recognized: list[RecognizedWord], *, tag_audio_events: bool, granularity: str
+) -> list[TranscriptWord]:
+    """Whisper words → Scribe `words[]`: words and audio events with `spacing` entries between them."""
+    words: list[TranscriptWord] = []
+    for item in recognized:
+        text = item.text.strip()
+        if not text:
+            continue
+        event = _is_event(text)
+        if event is not None and not tag_audio_events:
+            continue
+        if words:
+            previous = words[-1]
+            words.append(TranscriptWord(" ", previous.end, max(previous.end, item.start), "spacing"))
+        words.append(
+            TranscriptWord(
+                text=event or text,
+                start=item.start,
+                end=max(item.end, item.start),
+                type="audio_event" if event else "word",
+                logprob=math.log(max(item.probability, 1e-6)),
+            )
+        )
+    if granularity == "character":
+        for word in words:
+            step = (word.end - word.start) / max(len(word.text), 1)
+            word.characters = [
+                TranscriptCharacter(character, word.start + i * step, word.start + (i + 1) * step)
+                for i, character in enumerate(word.text)
+            ]
+    return words
+
+
+class TranscriptionService:
+    def __init__(self, registry: EngineRegistry):
+        self.registry = registry
+
+    def engine_for(self, request: TranscriptionRequest, detected_language: str | None) -> str:
+        named = STT_MODELS[request.model_id]
+        if named is not None:
+            return named
+        language = iso639_1(request.language_code) if request.language_code else detected_language
+        english = language == "en" and self.registry.has_engine(ENGLISH_ENGINE)
+        return ENGLISH_ENGINE if english else MULTILINGUAL_ENGINE
+
+    async def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """Language of the first 30 s of speech, with the multilingual model's probability."""
+        async with self.registry.reserve(MULTILINGUAL_ENGINE) as recognizer:
+            transcription = await self.registry.run(
+                recognizer.transcribe, audio[: 30 * SAMPLE_RATE], RecognitionOptions(word_timestamps=False)
+            )
+            # Detection happens before the first segment is decoded; the lazy segments are dropped unread.
+            return transcription.language, transcription.language_probability
+
+    async def transcribe(
+        self, audio: np.ndarray, request: TranscriptionRequest, progress: ProgressCallback | None = None
+    ) -> TranscriptResult:
+        validate_request(request)
+        duration = len(audio) / SAMPLE_RATE
+        language, probability = None, 1.0
+        if request.language_code:
+            language = iso639_1(request.language_code)
+        elif STT_MODELS[request.model_id] != ENGLISH_ENGINE:
+            language, probability = await self.detect_language(audio)
+        engine = self.engine_for(request, language)
+        options = RecognitionOptions(
+            language=language,
+            word_timestamps=True,
+            temperature=request.temperature,
+            seed=request.seed,
+        )
+        async with self.registry.reserve(engine) as recognizer:
+            transcription = await self.registry.run(recognizer.transcribe, audio, options)
+            recognized = await self.registry.run(_collect, transcription, duration, progress)
+        language = language or transcription.language
+        if request.language_code is None and STT_MODELS[request.model_id] == ENGLISH_ENGINE:
+            probability = transcription.language_probability
+        words = scribe_words(
+            recognized, tag_audio_events=request.tag_audio_events, granularity=request.timestamps_granularity
+        )
+        if request.diarize and any(word.type == "word" for word in words):
+            await self._diarize(audio, words, request)
+        if request.timestamps_granularity == "none":
+            for word in words:
+                word.start = word.end = None  # type: ignore[assignment]
+        text = "".join(word.text for word in words)
+        return TranscriptResult(
+            language_code=iso639_3(language) or language,
+            language_probability=round(float(probability), 4),
+            text=text,
+            words=words,
+            duration=duration,
+        )
+
+    async def _diarize(
+        self, audio: np.ndarray, words: list[TranscriptWord], request: TranscriptionRequest
+    ) -> None:
+        from vocalis.engines.vad import SileroVad
+        from vocalis.transcription.diarization import assign_speakers, diarize
+
+        speech = await self.registry.run(SileroVad().speech_segments, audio)
+        async with self.registry.reserve("speaker") as encoder:
+            turns = await self.registry.run(
+                lambda: diarize(
+                    audio,
+                    speech,
+                    encoder,
+                    num_speakers=request.num_speakers,
+                    threshold=request.diarization_threshold,
+                )
+            )
+        speakers = assign_speakers([(word.start, word.end) for word in words], turns)
+        for word, speaker in zip(words, speakers, strict=True):
+            word.speaker_id = f"speaker_{speaker}" if speaker is not None else None
+
+
+def _collect(
+    transcription: Transcription, duration: float, progress: ProgressCallback | None
+) -> list[RecognizedWord]:
+    """Drain the lazy segments (in the engine pool), reporting progress by the audio time reached."""
+    words: list[RecognizedWord] = []
+    for segment in transcription.segments:
+        words.extend(segment.words)
+        if progress is not None and duration > 0:
+            progress(min(segment.end / duration, 1.0))
+    if progress is not None:
+        progress(1.0)
+    return words
