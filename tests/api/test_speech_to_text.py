@@ -177,3 +177,19 @@ def test_openai_transcriptions(client: TestClient, corpus: Path):
     ).json()
     assert verbose["language"] == "english" and verbose["segments"] and verbose["words"]
     assert post(response_format="xml").status_code == 400
+
+
+def test_audio_events_are_tagged_in_non_speech_stretches(client: TestClient, corpus: Path):
+    music = corpus / "music_mix" / "brahms_hungarian_dance5_us_army_strings.ogg"
+    body = transcribe(client, music, language_code="en")
+    events = [word for word in body["words"] if word["type"] == "audio_event"]
+    assert events and any("music" in event["text"] or "applau" in event["text"] for event in events)
+    assert all(event["text"].startswith("(") and event["text"].endswith(")") for event in events)
+    untagged = client.post(
+        "/v1/speech-to-text",
+        data={"model_id": "scribe_v1", "language_code": "en", "tag_audio_events": "false"},
+        files={"file": (music.name, music.read_bytes())},
+    )
+    assert untagged.status_code == 400 and untagged.json()["detail"]["status"] == "no_speech_detected"
+    speech = transcribe(client, corpus / "stt_en" / "librispeech_1995-1837-0001.wav", language_code="en")
+    assert not [word for word in speech["words"] if word["type"] == "audio_event"]

@@ -90,3 +90,37 @@ def test_serve_starts_and_answers_healthz(env: dict[str, str]):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_stt_writes_subtitles(env: dict[str, str], tmp_path: Path, corpus: Path):
+    output = tmp_path / "cards.srt"
+    result = runner.invoke(
+        app,
+        [
+            "stt",
+            str(corpus / "stt_en" / "cmu_cards_005.wav"),
+            "--language",
+            "en",
+            "--format",
+            "srt",
+            "-o",
+            str(output),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    subtitles = output.read_text()
+    assert subtitles.startswith("1\n00:00:0") and "spades" in subtitles.lower()
+    printed = runner.invoke(
+        app, ["stt", str(corpus / "stt_en" / "cmu_goforward.wav"), "--format", "txt"], env=env
+    )
+    assert printed.exit_code == 0 and "forward" in printed.output.lower()
+
+
+def test_stt_rejects_a_file_that_is_not_audio(env: dict[str, str], tmp_path: Path):
+    bogus = tmp_path / "notes.wav"
+    bogus.write_text("not audio")
+    result = runner.invoke(app, ["stt", str(bogus)], env=env)
+    assert result.exit_code != 0
+    assert "not readable audio" in result.output

@@ -94,6 +94,7 @@ class RecognitionOptions:
     seed: int | None = None
     task: str = "transcribe"  # or "translate" (any language → English)
     vad: bool = True
+    audio_events: bool = False  # let the recognizer caption non-speech sounds, e.g. "(laughter)"
 
 
 @dataclass

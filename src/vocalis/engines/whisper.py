@@ -99,6 +99,9 @@ class WhisperRecognizer:
             multilingual=language is None and self.languages is None,
             vad_filter=opts.vad,
             vad_parameters=VAD_PARAMETERS,
+            # Whisper writes non-speech sounds as captions ("(upbeat music)", "[MUSIC]") only when the
+            # tokens for brackets and other symbols are not suppressed.
+            suppress_tokens=[] if opts.audio_events else [-1],
         )
         probability = float(info.language_probability)
         if language is None and self.languages is None and info.duration_after_vad == 0:

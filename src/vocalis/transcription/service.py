@@ -34,6 +34,9 @@ STT_MODELS = {
 # Whisper writes non-speech sounds as bracketed captions: "(laughs)", "[MUSIC]", "*applause*".
 _EVENT = re.compile(r"^\s*[\(\[\*]\s*([^\)\]\*]{2,40}?)\s*[\)\]\*]\s*$")
 ProgressCallback = Callable[[float], None]
+# Stretches without words at least this long are listened to again for sounds like music or applause.
+MIN_EVENT_GAP_SECONDS = 1.5
+MAX_EVENT_GAPS = 200
 
 
 @dataclass
@@ -74,9 +77,16 @@ def validate_request(request: TranscriptionRequest) -> None:
         )
 
 
+# Captions Whisper gives to plain silence; they are not events.
+_SILENCE_CAPTIONS = {"blank_audio", "silence", "no audio", "no speech", "blank"}
+
+
 def _is_event(text: str) -> str | None:
     match = _EVENT.match(text)
-    return f"({match.group(1).strip().lower()})" if match else None
+    if match is None:
+        return None
+    caption = match.group(1).strip().lower()
+    return None if caption in _SILENCE_CAPTIONS else f"({caption})"
 
 
 def scribe_words(
@@ -157,6 +167,8 @@ class TranscriptionService:
         language = language or transcription.language
         if request.language_code is None and STT_MODELS[request.model_id] == ENGLISH_ENGINE:
             probability = transcription.language_probability
+        if request.tag_audio_events:
+            recognized = await self._with_audio_events(audio, recognized, engine, language)
         words = scribe_words(
             recognized, tag_audio_events=request.tag_audio_events, granularity=request.timestamps_granularity
         )
@@ -173,6 +185,35 @@ class TranscriptionService:
             words=words,
             duration=duration,
         )
+
+    async def _with_audio_events(
+        self, audio: np.ndarray, recognized: list[RecognizedWord], engine: str, language: str | None
+    ) -> list[RecognizedWord]:
+        """Caption the stretches without words ("(music)", "(applause)") and merge them in by time.
+
+        Speech is recognized with the VAD gate and symbols suppressed, which keeps words clean; the gaps
+        between words are then listened to again with captions allowed, and only captions are kept.
+        """
+        duration = len(audio) / SAMPLE_RATE
+        edges = [0.0, *(t for word in recognized for t in (word.start, word.end)), duration]
+        gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= MIN_EVENT_GAP_SECONDS]
+        if not gaps:
+            return recognized
+        events: list[RecognizedWord] = []
+        options = RecognitionOptions(
+            language=language or "en", word_timestamps=False, vad=False, audio_events=True
+        )
+        async with self.registry.reserve(engine) as recognizer:
+            for start, end in gaps[:MAX_EVENT_GAPS]:
+                clip = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+                transcription = await self.registry.run(recognizer.transcribe, clip, options)
+                for segment in await self.registry.run(list, transcription.segments):
+                    caption = _is_event(segment.text)
+                    if caption is not None:
+                        events.append(
+                            RecognizedWord(caption, start + segment.start, min(start + segment.end, end), 1.0)
+                        )
+        return sorted([*recognized, *events], key=lambda word: word.start)
 
     async def _diarize(
         self, audio: np.ndarray, words: list[TranscriptWord], request: TranscriptionRequest
