@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from vocalis.engines import phonemes, pitch, weights
+from vocalis.engines.onnx_session import LazyOnnxSession
 from vocalis.engines.protocols import EngineVoice, SpeechChunk, SynthesisOptions, VoiceSpec
 
 PACKS = {
@@ -120,7 +120,7 @@ def _check_blend(blend: tuple[tuple[str, float], ...]) -> None:
         )
 
 
-class KokoroSynthesizer:
+class KokoroSynthesizer(LazyOnnxSession):
     """Kokoro text to speech: five voice packs (four female, one male), mixed by `VoiceSpec.blend`.
 
     `cache_dir` is where the model is joined from its part packages (Vocalis passes
@@ -148,9 +148,7 @@ class KokoroSynthesizer:
         self._model_path = model_path
         self._voices_path = voices_path
         self._vocab_path = vocab_path
-        self._threads = threads
-        self._lock = threading.Lock()
-        self._session = None
+        super().__init__(threads)
         self._vocab: dict[str, int] = {}
         self._packs: dict[str, np.ndarray] = {}
         self._prosody_std = np.zeros(128, np.float32)
@@ -159,44 +157,23 @@ class KokoroSynthesizer:
     def voices(self) -> list[EngineVoice]:
         return [EngineVoice(name=name, gender=gender, language="en-us") for name, gender in PACKS.items()]
 
-    @property
-    def loaded(self) -> bool:
-        return self._session is not None
+    def _open(self, onnxruntime: Any, options: Any) -> Any:
+        model_path = weights.kokoro_model(self._cache_dir, self._model_path)
+        vocab_path = weights.packaged(weights.KOKORO_VOCAB, self._vocab_path)
+        voices_path = weights.packaged(weights.KOKORO_VOICES, self._voices_path)
+        self._vocab = json.loads(Path(vocab_path).read_text(encoding="utf-8"))["vocab"]
+        with np.load(voices_path) as npz:
+            self._packs = {name: npz[name].reshape(-1, 256).astype(np.float32) for name in npz.files}
+        missing = set(PACKS) - set(self._packs)
+        if missing:
+            raise weights.WeightsError(f"{voices_path} lacks the voice packs {sorted(missing)}")
+        self._prosody_std = np.stack(list(self._packs.values()))[..., 128:].std(axis=(0, 1))
+        return onnxruntime.InferenceSession(
+            _patch(Path(model_path).read_bytes()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
 
-    def load(self) -> None:
-        self._load()
-
-    def _load(self) -> Any:
-        """The session, created on first use (under the lock, so a concurrent unload cannot interleave)."""
-        with self._lock:
-            if self._session is not None:
-                return self._session
-            import onnxruntime
-
-            model_path = weights.kokoro_model(self._cache_dir, self._model_path)
-            vocab_path = weights.packaged(weights.KOKORO_VOCAB, self._vocab_path)
-            voices_path = weights.packaged(weights.KOKORO_VOICES, self._voices_path)
-            self._vocab = json.loads(Path(vocab_path).read_text(encoding="utf-8"))["vocab"]
-            with np.load(voices_path) as npz:
-                self._packs = {name: npz[name].reshape(-1, 256).astype(np.float32) for name in npz.files}
-            missing = set(PACKS) - set(self._packs)
-            if missing:
-                raise weights.WeightsError(f"{voices_path} lacks the voice packs {sorted(missing)}")
-            self._prosody_std = np.stack(list(self._packs.values()))[..., 128:].std(axis=(0, 1))
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self._threads
-            options.inter_op_num_threads = 1
-            self._session = onnxruntime.InferenceSession(
-                _patch(Path(model_path).read_bytes()),
-                sess_options=options,
-                providers=["CPUExecutionProvider"],
-            )
-            return self._session
-
-    def unload(self) -> None:
-        with self._lock:
-            self._session = None
-            self._styles.clear()
+    def _forget(self) -> None:
+        self._styles.clear()
 
     def style_table(self, blend: tuple[tuple[str, float], ...]) -> np.ndarray:
         """The 510x256 style table of a blend: packs mixed by their weights, normalized to sum 1.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from vocalis.engines import phonemes, pitch, weights
+from vocalis.engines.onnx_session import LazyOnnxSession
 from vocalis.engines.protocols import EngineVoice, SpeechChunk, SynthesisOptions, VoiceSpec
 
 VOICE_NAME = "en_US-joe-medium"
@@ -89,7 +89,7 @@ def noise_scales(variation: float) -> tuple[float, float]:
     return 0.667 * factor, 0.8 * factor
 
 
-class PiperSynthesizer:
+class PiperSynthesizer(LazyOnnxSession):
     """Piper text to speech (one male US English voice, `en_US-joe-medium`).
 
     `model_path`/`config_path` replace the packaged voice files (used as given, no digest check);
@@ -108,9 +108,7 @@ class PiperSynthesizer:
     ) -> None:
         self._model_path = model_path
         self._config_path = config_path
-        self._threads = threads
-        self._lock = threading.Lock()
-        self._session = None
+        super().__init__(threads)
         self._noise_inputs: list[tuple[str, bool]] = []
         self._id_map: dict[str, list[int]] = {}
         self._hop_length = _HOP_LENGTH
@@ -118,38 +116,17 @@ class PiperSynthesizer:
     def voices(self) -> list[EngineVoice]:
         return [EngineVoice(name=VOICE_NAME, gender="male", language="en-us")]
 
-    @property
-    def loaded(self) -> bool:
-        return self._session is not None
-
-    def load(self) -> None:
-        self._load()
-
-    def _load(self) -> Any:
-        """The session, created on first use (under the lock, so a concurrent unload cannot interleave)."""
-        with self._lock:
-            if self._session is not None:
-                return self._session
-            import onnxruntime
-
-            model_path, config_path = weights.piper_joe(self._model_path, self._config_path)
-            config = json.loads(Path(config_path).read_text(encoding="utf-8"))
-            if config["audio"]["sample_rate"] != self.sample_rate:
-                raise weights.WeightsError(f"{model_path} is not a {self.sample_rate} Hz Piper voice")
-            model_bytes, self._noise_inputs = _patch(Path(model_path).read_bytes())
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self._threads
-            options.inter_op_num_threads = 1
-            self._id_map = config["phoneme_id_map"]
-            self._hop_length = int(config.get("hop_length", _HOP_LENGTH))
-            self._session = onnxruntime.InferenceSession(
-                model_bytes, sess_options=options, providers=["CPUExecutionProvider"]
-            )
-            return self._session
-
-    def unload(self) -> None:
-        with self._lock:
-            self._session = None
+    def _open(self, onnxruntime: Any, options: Any) -> Any:
+        model_path, config_path = weights.piper_joe(self._model_path, self._config_path)
+        config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        if config["audio"]["sample_rate"] != self.sample_rate:
+            raise weights.WeightsError(f"{model_path} is not a {self.sample_rate} Hz Piper voice")
+        model_bytes, self._noise_inputs = _patch(Path(model_path).read_bytes())
+        self._id_map = config["phoneme_id_map"]
+        self._hop_length = int(config.get("hop_length", _HOP_LENGTH))
+        return onnxruntime.InferenceSession(
+            model_bytes, sess_options=options, providers=["CPUExecutionProvider"]
+        )
 
     def synthesize(self, text: str, voice: VoiceSpec, opts: SynthesisOptions) -> Iterator[SpeechChunk]:
         """One chunk per sentence; `opts.speed` is the final pace and `voice.speed` is not applied again."""

