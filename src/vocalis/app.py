@@ -22,6 +22,7 @@ from vocalis.api import (
     usage,
     user,
     voices,
+    webhooks,
 )
 from vocalis.api.errors import install_error_handlers
 from vocalis.config import Settings
@@ -64,11 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.open(settings)
         app.state.services = services
+        services.runner.recover()  # only the server does this: a CLI run may share the database
         unloader = asyncio.create_task(_unload_idle_engines(services))
         try:
             yield
         finally:
             unloader.cancel()
+            await services.runner.stop()
             services.close()
 
     app = FastAPI(title="Vocalis", version=__version__, lifespan=lifespan)
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         user,
         usage,
         openai,
+        webhooks,
     ):
         app.include_router(module.router)
     return app

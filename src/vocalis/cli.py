@@ -18,6 +18,11 @@ keys_app = typer.Typer(
     help="Manage API keys (sent by clients in the xi-api-key header).", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
+webhooks_app = typer.Typer(
+    help="Manage workspace webhooks (asynchronous speech-to-text results are POSTed to them).",
+    no_args_is_help=True,
+)
+app.add_typer(webhooks_app, name="webhooks")
 console = Console()
 
 
@@ -173,6 +178,63 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key_id from `voc
         console.print(f"[red]No active key with key_id {key_id}.[/red]")
         raise typer.Exit(1)
     console.print(f"Revoked {key_id}.")
+
+
+@webhooks_app.command("create")
+def webhooks_create(
+    name: Annotated[str, typer.Option(help="A label for the webhook.")],
+    url: Annotated[str, typer.Option(help="The http(s) URL events are POSTed to.")],
+) -> None:
+    """Create a webhook subscribed to speech-to-text events; its signing secret is shown once."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise typer.BadParameter("--url must be an http(s) URL.")
+    services = _services()
+    try:
+        created = services.webhooks.create(name, url)
+    finally:
+        services.close()
+    console.print(
+        f"webhook_id: {created.webhook_id}\nsecret: [bold]{created.secret}[/bold]\n"
+        "Keep the secret to verify the ElevenLabs-Signature header; it is not shown again."
+    )
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """List webhooks (secrets are not shown)."""
+    services = _services()
+    try:
+        table = Table("webhook_id", "name", "url", "events", "status")
+        for row in services.webhooks.list():
+            table.add_row(
+                row.webhook_id,
+                row.name,
+                row.webhook_url,
+                ", ".join(row.events or []),
+                "disabled" if row.is_disabled else "enabled",
+            )
+        console.print(table)
+    finally:
+        services.close()
+
+
+@webhooks_app.command("delete")
+def webhooks_delete(
+    webhook_id: Annotated[str, typer.Argument(help="The webhook_id from `vocalis webhooks list`.")],
+) -> None:
+    """Delete a webhook."""
+    services = _services()
+    try:
+        deleted = services.webhooks.delete(webhook_id)
+    finally:
+        services.close()
+    if not deleted:
+        console.print(f"[red]No webhook with webhook_id {webhook_id}.[/red]")
+        raise typer.Exit(1)
+    console.print(f"Deleted {webhook_id}.")
 
 
 @app.command()

@@ -9,15 +9,19 @@ from typing import Any
 
 from vocalis.config import Settings
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
+from vocalis.jobs import JobRunner
 from vocalis.speech.service import SpeechService
 from vocalis.store.api_keys import ApiKeyRepository
 from vocalis.store.blobs import BlobStore, open_blob_store
 from vocalis.store.database import Database
 from vocalis.store.history import HistoryRepository
+from vocalis.store.jobs import JobRepository
 from vocalis.store.transcripts import TranscriptRepository
 from vocalis.store.voices import VoiceRepository
+from vocalis.store.webhooks import WebhookRepository
 from vocalis.transcription.service import TranscriptionService
 from vocalis.voices.library import VoiceLibrary
+from vocalis.webhooks import WebhookSender
 
 
 def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
@@ -68,6 +72,10 @@ class Services:
     speech: SpeechService
     transcripts: TranscriptRepository
     transcription: TranscriptionService
+    webhooks: WebhookRepository
+    jobs: JobRepository
+    runner: JobRunner
+    webhook_sender: WebhookSender
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -86,6 +94,8 @@ class Services:
         api_keys = ApiKeyRepository(database)
         if settings.api_key:
             api_keys.create("VOCALIS_API_KEY", settings.api_key)
+        webhooks = WebhookRepository(database)
+        jobs = JobRepository(database)
         return cls(
             settings=settings,
             database=database,
@@ -97,6 +107,10 @@ class Services:
             speech=SpeechService(registry, voices, history),
             transcripts=TranscriptRepository(database),
             transcription=TranscriptionService(registry),
+            webhooks=webhooks,
+            jobs=jobs,
+            runner=JobRunner(jobs),
+            webhook_sender=WebhookSender(webhooks),
         )
 
     def close(self) -> None:

@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Form, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
 from vocalis.audio import AudioDecodeError, decode, decode_pcm_s16le
 from vocalis.errors import InvalidRequest, NotFound
+from vocalis.jobs import JobContext
 from vocalis.schemas.common import StatusResponse
 from vocalis.schemas.export_options import ExportOptions
 from vocalis.schemas.speech_to_text import SpeechToTextChunkResponse
 from vocalis.services import Services
 from vocalis.store.ids import new_id
+from vocalis.store.jobs import UNFINISHED
+from vocalis.store.webhooks import SPEECH_TO_TEXT_EVENT
 from vocalis.transcription.exports import export
 from vocalis.transcription.model import TranscriptResult
 from vocalis.transcription.service import SAMPLE_RATE, TranscriptionRequest, validate_request
+from vocalis.webhooks import event_body
 
 router = APIRouter(prefix="/v1/speech-to-text", tags=["speech-to-text"])
 
 MAX_DURATION_SECONDS = 4.5 * 3600
+MAX_WEBHOOK_METADATA_BYTES = 16 * 1024
+WEBHOOK_EVENT_TYPE = "speech_to_text_transcription"
+JOB_KIND = "speech_to_text"
 _export_options = TypeAdapter(list[ExportOptions])
 
 
@@ -72,6 +82,62 @@ def _decode(data: bytes, file_format: str):
         return decode(data, sample_rate=SAMPLE_RATE)
     except AudioDecodeError as error:
         raise InvalidRequest(f"The file could not be read as audio: {error}", code="invalid_audio") from None
+
+
+def _webhook_targets(services: Services, webhook: bool, webhook_id: str | None) -> list[str]:
+    """The webhooks a `webhook=true` request is sent to: the one named, else every STT-subscribed one."""
+    if not webhook:
+        raise InvalidRequest("webhook_id is only valid with webhook=true.", code="invalid_parameters")
+    if webhook_id:
+        row = services.webhooks.get(webhook_id)
+        if row is None or row.is_disabled:
+            raise InvalidRequest(
+                f"Webhook {webhook_id!r} does not exist or is disabled.", code="webhook_not_found"
+            )
+        return [row.webhook_id]
+    targets = [row.webhook_id for row in services.webhooks.subscribed(SPEECH_TO_TEXT_EVENT)]
+    if not targets:
+        raise InvalidRequest(
+            "No enabled webhook is subscribed to speech-to-text events on this server; create one "
+            "(POST /v1/workspace/webhooks or `vocalis webhooks create`) or send the request without "
+            "webhook=true to get the transcript in the response.",
+            code="webhook_not_configured",
+        )
+    return targets
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _parse_webhook_metadata(webhook_metadata: str | None) -> dict | None:
+    """A JSON object of at most 16 KB and two levels, echoed back in the webhook event."""
+    if not webhook_metadata:
+        return None
+    if len(webhook_metadata.encode()) > MAX_WEBHOOK_METADATA_BYTES:
+        raise InvalidRequest("webhook_metadata is larger than 16 KB.", code="invalid_parameters")
+    try:
+        metadata = json.loads(webhook_metadata)
+    except json.JSONDecodeError as error:
+        message = f"webhook_metadata is not valid JSON: {error}"
+        raise InvalidRequest(message, code="invalid_parameters") from None
+    if isinstance(metadata, str):
+        # The SDK JSON-encodes whatever it is given, so a JSON string argument arrives encoded twice.
+        try:
+            metadata = json.loads(metadata)
+        except json.JSONDecodeError:
+            pass
+    if metadata is None:  # the SDK sends "null" when no metadata is set
+        return None
+    if not isinstance(metadata, dict) or _depth(metadata) > 2:
+        raise InvalidRequest(
+            "webhook_metadata must be a JSON object nested at most 2 levels deep.", code="invalid_parameters"
+        )
+    return metadata
 
 
 def response_json(result: TranscriptResult, transcription_id: str | None, formats: list) -> dict:
@@ -146,12 +212,8 @@ async def convert(
     validate_request(request)
     if file_format not in {"pcm_s16le_16", "other"}:
         raise InvalidRequest("file_format must be 'pcm_s16le_16' or 'other'.", code="invalid_parameters")
-    if webhook or webhook_id:
-        raise InvalidRequest(
-            "No webhook is configured on this server; send the request without webhook=true to get the "
-            "transcript in the response.",
-            code="webhook_not_configured",
-        )
+    webhook_ids = _webhook_targets(services, webhook, webhook_id) if webhook or webhook_id else None
+    metadata = _parse_webhook_metadata(webhook_metadata) if webhook_ids else None
     if use_multi_channel:
         raise InvalidRequest(
             "use_multi_channel is not supported yet; send the channels as separate files.",
@@ -164,6 +226,8 @@ async def convert(
         raise InvalidRequest("The audio is longer than the 4.5 hour limit.", code="audio_too_long")
     if audio.duration_seconds < 0.1:
         raise InvalidRequest("The audio is too short to transcribe (under 0.1 s).", code="invalid_audio")
+    if webhook_ids:
+        return _enqueue(services, audio.samples, request, formats, webhook_ids, metadata, enable_logging)
     result = await services.transcription.transcribe(audio.samples, request)
     if not result.words:
         raise InvalidRequest("No speech was found in the audio.", code="no_speech_detected")
@@ -174,12 +238,77 @@ async def convert(
     return body
 
 
+def _enqueue(
+    services: Services,
+    samples: Any,
+    request: TranscriptionRequest,
+    formats: list,
+    webhook_ids: list[str],
+    metadata: dict | None,
+    enable_logging: bool,
+) -> JSONResponse:
+    """Accept a `webhook=true` request: queue the transcription job and answer at once."""
+    request_id = new_id()
+    transcription_id = new_id() if enable_logging else None
+    # The job id is the transcription id, so GET /transcripts/{id} can tell "still running" from "unknown".
+    job_id = transcription_id or new_id()
+
+    async def work(context: JobContext) -> dict[str, Any]:
+        result = await services.transcription.transcribe(samples, request, progress=context.progress)
+        if not result.words:
+            raise InvalidRequest("No speech was found in the audio.", code="no_speech_detected")
+        body = response_json(result, transcription_id, formats)
+        if transcription_id is not None:
+            await asyncio.to_thread(services.transcripts.add, transcription_id, request.model_id, body)
+        outcome: dict[str, Any] = {"request_id": request_id, "transcription_id": transcription_id}
+        # Recorded before delivery: the transcript is kept whatever the receivers answer.
+        await context.set_result(outcome)
+        event = event_body(
+            WEBHOOK_EVENT_TYPE,
+            {
+                "request_id": request_id,
+                # Shaped by the same model as the synchronous response, so both bodies are identical.
+                "transcription": SpeechToTextChunkResponse.model_validate(body).model_dump(mode="json"),
+                "webhook_metadata": metadata,
+            },
+        )
+        deliveries = await asyncio.gather(*(services.webhook_sender.deliver(w, event) for w in webhook_ids))
+        return {**outcome, "deliveries": [delivery.as_json() for delivery in deliveries]}
+
+    job_request = {
+        "request_id": request_id,
+        "transcription_id": transcription_id,
+        "options": asdict(request),
+        "additional_formats": [options.model_dump() for options in formats],
+        "webhook_ids": webhook_ids,
+        "webhook_metadata": metadata,
+    }
+    services.runner.submit(job_id, JOB_KIND, job_request, work)
+    return JSONResponse(
+        {
+            "message": "Request accepted. Transcription result will be sent to the webhook endpoint.",
+            "request_id": request_id,
+            "transcription_id": transcription_id,
+        }
+    )
+
+
 @router.get("/transcripts/{transcription_id}", response_model=SpeechToTextChunkResponse)
 def get_transcript(transcription_id: str, services: ServicesDependency, _key: KeyIdDependency):
     body = services.transcripts.get(transcription_id)
-    if body is None:
-        raise NotFound(f"Transcript {transcription_id!r} was not found.", code="transcript_not_found")
-    return body
+    if body is not None:
+        return body
+    # A webhook request's transcript exists only once its job is done; say so rather than "unknown".
+    job = services.jobs.get(transcription_id)
+    if job is not None and job.kind == JOB_KIND and job.status in UNFINISHED:
+        raise NotFound(
+            f"Transcript {transcription_id!r} is still being processed ({job.progress:.0%} done); it is "
+            "sent to your webhook when ready.",
+            code="transcript_not_ready",
+        )
+    if job is not None and job.kind == JOB_KIND and job.status == "failed":
+        raise NotFound(f"Transcription {transcription_id!r} failed: {job.error}", code="transcription_failed")
+    raise NotFound(f"Transcript {transcription_id!r} was not found.", code="transcript_not_found")
 
 
 @router.delete("/transcripts/{transcription_id}", response_model=StatusResponse)

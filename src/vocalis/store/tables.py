@@ -102,3 +102,40 @@ class Transcript(Base):
     language_code: Mapped[str] = mapped_column(String(16))
     audio_duration_secs: Mapped[float] = mapped_column(Float)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Webhook(Base):
+    """A workspace webhook (`/v1/workspace/webhooks`); the HMAC secret is kept because it signs deliveries."""
+
+    __tablename__ = "webhooks"
+
+    webhook_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    webhook_url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    auth_type: Mapped[str] = mapped_column(String(16))
+    is_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    retry_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    request_headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    # Workspace event types (SDK `WorkspaceWebhookEventType`), e.g. ["speech_to_text"].
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at_unix: Mapped[int] = mapped_column(BigInteger)
+    most_recent_failure_error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    most_recent_failure_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Job(Base):
+    """Background work (async STT, later dubbing, cloning): status, progress and result survive restarts."""
+
+    __tablename__ = "jobs"
+
+    job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued | processing | completed | failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at_unix: Mapped[int] = mapped_column(BigInteger)
+    updated_at_unix: Mapped[int] = mapped_column(BigInteger)
