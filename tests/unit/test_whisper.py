@@ -302,3 +302,27 @@ def test_base_translates_to_english(base: WhisperRecognizer, corpus: Path) -> No
     assert english.language == "de"
     assert "wurde" in plain(german) and "wurde" not in text
     assert {"the", "was"} <= set(text.split())
+
+
+@pytest.mark.slow
+def test_long_audio_is_recognized_in_windows_cut_in_pauses(
+    tiny: WhisperRecognizer, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vocalis.engines import whisper
+
+    clips = [load(corpus / "stt_en" / name) for name in ("jfk_inaugural_excerpt.flac", "cmu_goforward.wav")]
+    pause = np.zeros(whisper.SAMPLE_RATE, dtype=np.float32)
+    audio = np.concatenate([clips[0], pause, clips[1], pause, clips[0]])
+    whole = [plain(word) for word in words_of(tiny.transcribe(audio, RecognitionOptions(language="en")))]
+    monkeypatch.setattr(whisper, "WINDOW_SECONDS", 8.0)
+    monkeypatch.setattr(whisper, "CUT_SEARCH_SECONDS", 3.0)
+    windows = whisper._windows(audio)
+    assert len(windows) >= 3 and windows[0][0] == 0 and windows[-1][1] == audio.size
+    windowed = tiny.transcribe(audio, RecognitionOptions(language="en"))
+    segments = list(windowed.segments)
+    times = [word.start for segment in segments for word in segment.words]
+    assert times == sorted(times) and times[-1] < audio.size / whisper.SAMPLE_RATE
+    words = [plain(word.text) for segment in segments for word in segment.words]
+    # Cuts fall in quiet moments, so windowing loses or splits at most a word or two.
+    assert abs(len(words) - len(whole)) <= 2
+    assert "forward" in words and words.count("country") == whole.count("country")

@@ -34,6 +34,9 @@ VAD_PARAMETERS = {
 }
 # English-only Whisper vocabularies have one token fewer than multilingual ones (51865).
 _ENGLISH_VOCABULARY_SIZE = 51864
+# Long audio is recognized in windows of about this length, cut in a quiet moment near each boundary.
+WINDOW_SECONDS = 300.0
+CUT_SEARCH_SECONDS = 10.0
 # CTranslate2's "unseeded" value: a new thread then draws its generator seed from std::random_device.
 _CT2_UNSEEDED = 0xFFFFFFFF
 _seed_lock = threading.Lock()  # CTranslate2's seed is process-wide
@@ -82,31 +85,39 @@ class WhisperRecognizer:
             return Transcription(language or "en", 0.0, 0.0, iter(()))
         sampled = max(temperatures) > 0
         model = self._seeded_model(opts.seed) if opts.seed is not None and sampled else self._shared_model()
-        segments, info = model.transcribe(
-            samples,
-            language=language,
-            task=opts.task,
-            beam_size=BEAM_SIZE,
-            best_of=BEST_OF,
-            temperature=list(temperatures),
+        windows = _windows(samples)
+        kwargs = {
+            "task": opts.task,
+            "beam_size": BEAM_SIZE,
+            "best_of": BEST_OF,
+            "temperature": list(temperatures),
             # Each 30 s window is decoded on its own: no prompt from the previous one, which is what lets
             # Whisper loop on a phrase or carry a hallucination forward.
-            condition_on_previous_text=False,
-            word_timestamps=opts.word_timestamps,
+            "condition_on_previous_text": False,
+            "word_timestamps": opts.word_timestamps,
             # Without a requested language, each 30 s window is decoded in its own detected language, so a
             # recording that switches language keeps each part in its language (not translated into the
             # first one). `Transcription.language` stays the first window's.
-            multilingual=language is None and self.languages is None,
-            vad_filter=opts.vad,
-            vad_parameters=VAD_PARAMETERS,
+            "multilingual": language is None and self.languages is None,
+            "vad_filter": opts.vad,
+            "vad_parameters": VAD_PARAMETERS,
             # Whisper writes non-speech sounds as captions ("(upbeat music)", "[MUSIC]") only when the
             # tokens for brackets and other symbols are not suppressed.
-            suppress_tokens=[] if opts.audio_events else [-1],
-        )
+            "suppress_tokens": [] if opts.audio_events else [-1],
+        }
+        first_start, first_end = windows[0]
+        segments, info = model.transcribe(samples[first_start:first_end], language=language, **kwargs)
         probability = float(info.language_probability)
         if language is None and self.languages is None and info.duration_after_vad == 0:
             probability = 0.0  # nothing passed the VAD: the "detected" language is a guess from silence
-        return Transcription(info.language, probability, duration, _segments(segments, duration))
+
+        def all_segments() -> Iterator[RecognizedSegment]:
+            yield from _segments(segments, duration, 0.0)
+            for start, end in windows[1:]:
+                more, _ = model.transcribe(samples[start:end], language=language, **kwargs)
+                yield from _segments(more, duration, start / SAMPLE_RATE)
+
+        return Transcription(info.language, probability, duration, all_segments())
 
     # Loading ----------------------------------------------------------------------------------------------
 
@@ -217,21 +228,41 @@ def _prime_sampler(model: Any) -> None:
     )
 
 
-def _segments(segments: Iterable[Any], duration: float) -> Iterator[RecognizedSegment]:
-    """faster-whisper segments as ours. Word times are clamped into the audio and made non-overlapping:
-    the cross-attention alignment can overshoot the end by a frame or start a word before the last ends."""
-    previous_end = 0.0
+def _windows(samples: np.ndarray) -> list[tuple[int, int]]:
+    """Sample ranges of at most about WINDOW_SECONDS, cut at the quietest 100 ms near each boundary.
+
+    faster-whisper computes VAD and features over the whole array it is given, so memory grows with the
+    length of the file; feeding it windows keeps a long file's peak memory that of one window.
+    """
+    window, search, frame = (
+        int(seconds * SAMPLE_RATE) for seconds in (WINDOW_SECONDS, CUT_SEARCH_SECONDS, 0.1)
+    )
+    bounds = [0]
+    while samples.size - bounds[-1] > window + search:
+        lo = bounds[-1] + window - search
+        region = samples[lo : lo + 2 * search]
+        energy = np.sqrt(np.mean(region[: region.size // frame * frame].reshape(-1, frame) ** 2, axis=1))
+        bounds.append(lo + int(np.argmin(energy)) * frame + frame // 2)
+    bounds.append(samples.size)
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _segments(segments: Iterable[Any], duration: float, offset: float) -> Iterator[RecognizedSegment]:
+    """faster-whisper segments as ours, shifted by the window's `offset`. Word times are clamped into the
+    audio and made non-overlapping: the cross-attention alignment can overshoot the end by a frame or start
+    a word before the last ends."""
+    previous_end = offset
     for segment in segments:
         words = []
         for word in segment.words or ():
-            start = min(max(float(word.start), previous_end), duration)
-            end = min(max(float(word.end), start), duration)
+            start = min(max(float(word.start) + offset, previous_end), duration)
+            end = min(max(float(word.end) + offset, start), duration)
             words.append(RecognizedWord(word.word, start, end, float(word.probability)))
             previous_end = end
-        start = min(max(float(segment.start), 0.0), duration)
+        start = min(max(float(segment.start) + offset, 0.0), duration)
         yield RecognizedSegment(
             start=start,
-            end=min(max(float(segment.end), start), duration),
+            end=min(max(float(segment.end) + offset, start), duration),
             text=segment.text,
             words=words,
             avg_logprob=float(segment.avg_logprob),

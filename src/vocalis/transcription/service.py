@@ -127,34 +127,21 @@ class TranscriptionService:
     def __init__(self, registry: EngineRegistry):
         self.registry = registry
 
-    def engine_for(self, request: TranscriptionRequest, detected_language: str | None) -> str:
+    def engine_for(self, request: TranscriptionRequest) -> str:
+        """A named model, else tiny.en for English (fastest) and base (which also detects) otherwise."""
         named = STT_MODELS[request.model_id]
         if named is not None:
             return named
-        language = iso639_1(request.language_code) if request.language_code else detected_language
-        english = language == "en" and self.registry.has_engine(ENGLISH_ENGINE)
-        return ENGLISH_ENGINE if english else MULTILINGUAL_ENGINE
-
-    async def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
-        """Language of the first 30 s of speech, with the multilingual model's probability."""
-        async with self.registry.reserve(MULTILINGUAL_ENGINE) as recognizer:
-            transcription = await self.registry.run(
-                recognizer.transcribe, audio[: 30 * SAMPLE_RATE], RecognitionOptions(word_timestamps=False)
-            )
-            # Detection happens before the first segment is decoded; the lazy segments are dropped unread.
-            return transcription.language, transcription.language_probability
+        english = request.language_code is not None and iso639_1(request.language_code) == "en"
+        return ENGLISH_ENGINE if english and self.registry.has_engine(ENGLISH_ENGINE) else MULTILINGUAL_ENGINE
 
     async def transcribe(
         self, audio: np.ndarray, request: TranscriptionRequest, progress: ProgressCallback | None = None
     ) -> TranscriptResult:
         validate_request(request)
         duration = len(audio) / SAMPLE_RATE
-        language, probability = None, 1.0
-        if request.language_code:
-            language = iso639_1(request.language_code)
-        elif STT_MODELS[request.model_id] != ENGLISH_ENGINE:
-            language, probability = await self.detect_language(audio)
-        engine = self.engine_for(request, language)
+        language = iso639_1(request.language_code) if request.language_code else None
+        engine = self.engine_for(request)
         options = RecognitionOptions(
             language=language,
             word_timestamps=True,
@@ -165,8 +152,7 @@ class TranscriptionService:
             transcription = await self.registry.run(recognizer.transcribe, audio, options)
             recognized = await self.registry.run(_collect, transcription, duration, progress)
         language = language or transcription.language
-        if request.language_code is None and STT_MODELS[request.model_id] == ENGLISH_ENGINE:
-            probability = transcription.language_probability
+        probability = 1.0 if request.language_code else transcription.language_probability
         if request.tag_audio_events:
             recognized = await self._with_audio_events(audio, recognized, engine, language)
         words = scribe_words(
