@@ -34,8 +34,9 @@ STT_MODELS = {
 # Whisper writes non-speech sounds as bracketed captions: "(laughs)", "[MUSIC]", "*applause*".
 _EVENT = re.compile(r"^\s*[\(\[\*]\s*([^\)\]\*]{2,40}?)\s*[\)\]\*]\s*$")
 ProgressCallback = Callable[[float], None]
-# Stretches without words at least this long are listened to again for sounds like music or applause.
-MIN_EVENT_GAP_SECONDS = 1.5
+# Stretches without words at least this long are listened to again for sounds like music or applause
+# (shorter ones are mostly pauses between sentences, and each re-listening costs a decoding pass).
+MIN_EVENT_GAP_SECONDS = 3.0
 MAX_EVENT_GAPS = 200
 
 
