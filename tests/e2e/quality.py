@@ -10,7 +10,6 @@ import functools
 import importlib.resources
 import re
 import statistics
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,6 @@ import numpy as np
 from vocalis.speech.normalization import normalize
 
 SAMPLE_RATE = 16000
-_FRAME_SECONDS = 0.01  # pocketsphinx frames are 10 ms
 
 
 # --- Whisper ------------------------------------------------------------------------------------------------
@@ -98,150 +96,27 @@ class TimedWord:
     end: float
 
 
-# espeak IPA (as Vocalis' phonemizer writes it, NFD) to CMU ARPAbet, longest match first; only for words
-# that are missing from cmudict.
-_IPA_TO_ARPABET = {
-    "aɪ": "AY",
-    "aʊ": "AW",
-    "eɪ": "EY",
-    "oʊ": "OW",
-    "əʊ": "OW",
-    "ɔɪ": "OY",
-    "dʒ": "JH",
-    "tʃ": "CH",
-    "ɜːɹ": "ER",
-    "ɝ": "ER",
-    "ɚ": "ER",
-    "ɑː": "AA",
-    "ɑ": "AA",
-    "æ": "AE",
-    "ʌ": "AH",
-    "ə": "AH",
-    "ɐ": "AH",
-    "ᵻ": "IH",
-    "ɔː": "AO",
-    "ɔ": "AO",
-    "ɛ": "EH",
-    "e": "EY",
-    "ɪ": "IH",
-    "iː": "IY",
-    "i": "IY",
-    "ʊ": "UH",
-    "uː": "UW",
-    "u": "UW",
-    "o": "OW",
-    "a": "AE",
-    "b": "B",
-    "d": "D",
-    "ð": "DH",
-    "f": "F",
-    "ɡ": "G",
-    "g": "G",
-    "h": "HH",
-    "j": "Y",
-    "k": "K",
-    "l": "L",
-    "m": "M",
-    "n": "N",
-    "ŋ": "NG",
-    "p": "P",
-    "ɹ": "R",
-    "r": "R",
-    "ɾ": "D",
-    "s": "S",
-    "ʃ": "SH",
-    "t": "T",
-    "θ": "TH",
-    "v": "V",
-    "w": "W",
-    "z": "Z",
-    "ʒ": "ZH",
-    "ʔ": "T",
-    "x": "K",
-}
-_IPA_KEYS = sorted(_IPA_TO_ARPABET, key=len, reverse=True)
-
-
-def arpabet(word: str) -> str:
-    """A rough CMU pronunciation of an English word from espeak (enough to align an unknown word)."""
-    from vocalis.engines.phonemes import espeak_phonemize
-
-    ipa = "".join(p for sentence in espeak_phonemize(word) for p in sentence)
-    ipa = re.sub(r"[ˈˌ\u0329 ,.;:!?]", "", ipa)
-    phones, i = [], 0
-    while i < len(ipa):
-        key = next((k for k in _IPA_KEYS if ipa.startswith(k, i)), None)
-        if key is None:
-            i += 1  # a length mark or a symbol with no ARPAbet match
-            continue
-        phones.append(_IPA_TO_ARPABET[key])
-        i += len(key)
-    if not phones:
-        raise ValueError(f"no pronunciation for {word!r}")
-    return " ".join(phones)
-
-
 def align_words(text_words: Sequence[str]) -> list[str]:
     """The alignment form of words: lowercase letters and apostrophes only, empty ones dropped."""
     words = [re.sub(r"[^a-z']", "", word.lower()).strip("'") for word in text_words]
     return [word for word in words if word]
 
 
-_DECODER_LOCK = threading.Lock()
-
-
 @functools.cache
-def _decoder():
-    from pocketsphinx import Decoder
+def _aligner():
+    from vocalis.engines.alignment import PocketsphinxAligner
 
-    # No language model: alignment builds its own grammar from the text.
-    return Decoder(samprate=SAMPLE_RATE, bestpath=False, lm=None)
-
-
-_BEAMS = ({}, {"beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80})
+    return PocketsphinxAligner()
 
 
 def force_align(audio: np.ndarray, words: Sequence[str]) -> list[TimedWord]:
-    """Word start/end seconds of `words` (spoken in this order) in `audio` (16 kHz float32) by pocketsphinx.
-
-    Words missing from cmudict are added with a pronunciation from espeak. If the default beams fail, the
-    alignment is retried with very wide beams. Silences are left out of the result.
-    """
+    """Word start/end seconds of `words` in `audio` (16 kHz float32) from Vocalis' pocketsphinx aligner,
+    which is checked on its own against the corpus' reference timings (tests/api/test_forced_alignment.py)."""
     words = align_words(words)
-    pcm = (np.clip(np.asarray(audio, dtype=np.float32), -1, 1) * 32767).astype("<i2").tobytes()
-    with _DECODER_LOCK:
-        last_error: Exception | None = None
-        for beams in _BEAMS:
-            decoder = _decoder()
-            if beams:
-                from pocketsphinx import Decoder
-
-                decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, lm=None, **beams)
-            for word in set(words):
-                if decoder.lookup_word(word) is None:
-                    decoder.add_word(word, arpabet(word), True)
-            try:
-                decoder.set_align_text(" ".join(words))
-                decoder.start_utt()
-                decoder.process_raw(pcm, full_utt=True)
-                decoder.end_utt()
-                timed = [
-                    TimedWord(
-                        seg.word, seg.start_frame * _FRAME_SECONDS, (seg.end_frame + 1) * _FRAME_SECONDS
-                    )
-                    for seg in decoder.seg()
-                    if seg.word not in ("<s>", "</s>", "<sil>", "[NOISE]")
-                ]
-            except RuntimeError as error:
-                last_error = error
-                _decoder.cache_clear()  # a decoder left mid-utterance is not reused
-                continue
-            # Pronunciation variants come back as "word(2)".
-            timed = [TimedWord(re.sub(r"\(\d+\)$", "", t.word), t.start, t.end) for t in timed]
-            if [t.word for t in timed] == words:
-                return timed
-            last_error = RuntimeError(f"pocketsphinx aligned {[t.word for t in timed]}, expected {words}")
-    raise RuntimeError(f"forced alignment failed: {last_error}")
+    return [
+        TimedWord(word, aligned.start, aligned.end)
+        for word, aligned in zip(words, _aligner().align(audio, words))
+    ]
 
 
 def words_from_alignment(alignment: dict) -> list[TimedWord]:
