@@ -49,7 +49,7 @@ def _prepare(
         key_id=key_id,
         streaming=streaming,
     )
-    current, maximum = services.speech.check_capacity(prepared)
+    current, maximum = services.registry.admit(prepared.engine)
     headers = {
         "request-id": prepared.request_id,
         "character-cost": str(len(prepared.text)),

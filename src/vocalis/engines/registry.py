@@ -192,15 +192,22 @@ class EngineRegistry:
         slot = self._slots[name]
         return slot.running + slot.waiting, self.concurrency
 
+    def admit(self, name: str) -> tuple[int, int]:
+        """Refuse with 429 when the engine runs its limit and its queue is full; else the counts a new
+        request would see (for the `current-/maximum-concurrent-requests` headers)."""
+        current, maximum = self.load_counts(name)
+        if current >= maximum + self.queue_size:
+            raise TooManyConcurrentRequests(
+                f"Too many concurrent requests for the {name} engine: {self.concurrency} running and "
+                f"{current - self.concurrency} queued. Retry shortly or raise VOCALIS_ENGINE_QUEUE_SIZE."
+            )
+        return current + 1, maximum
+
     @asynccontextmanager
     async def reserve(self, name: str) -> AsyncIterator[Any]:
         """Hold one of the engine's concurrency slots; queue, or refuse with 429 when the queue is full."""
         slot = self._slots[name]
-        if slot.semaphore.locked() and slot.waiting >= self.queue_size:
-            raise TooManyConcurrentRequests(
-                f"Too many concurrent requests for the {name} engine: {self.concurrency} running and "
-                f"{slot.waiting} queued. Retry shortly or raise VOCALIS_ENGINE_QUEUE_SIZE."
-            )
+        self.admit(name)
         slot.waiting += 1
         try:
             await slot.semaphore.acquire()

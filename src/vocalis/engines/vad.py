@@ -3,6 +3,8 @@ faster-whisper's own windowing and hysteresis."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from vocalis.engines import weights
@@ -40,7 +42,7 @@ class SileroVad:
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         if samples.size == 0:
             return []
-        weights.silero_vad()  # the digest check; faster-whisper opens the same file itself
+        _checked_model()  # the digest check; faster-whisper opens the same file itself
         options = VadOptions(
             threshold=self.threshold,
             min_speech_duration_ms=self.min_speech_duration_ms,
@@ -52,3 +54,9 @@ class SileroVad:
             (chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE)
             for chunk in get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
         ]
+
+
+@functools.cache
+def _checked_model() -> None:
+    """Check the packaged model's digest once per process rather than hashing it on every call."""
+    weights.silero_vad()

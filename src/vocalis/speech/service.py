@@ -15,7 +15,7 @@ import numpy as np
 from vocalis.audio import OutputFormat, StreamingEncoder, encode, parse_output_format
 from vocalis.engines.protocols import SynthesisOptions
 from vocalis.engines.registry import EngineRegistry, ModelInfo
-from vocalis.errors import InvalidRequest, TooManyConcurrentRequests
+from vocalis.errors import InvalidRequest
 from vocalis.schemas.text_to_speech import TextToSpeechRequest
 from vocalis.speech.alignment import Alignment
 from vocalis.speech.synthesis import SpeechInput, SpeechPiece, synthesize
@@ -193,16 +193,6 @@ class SpeechService:
             for name, value in body.voice_settings.model_dump(exclude_none=True).items():
                 setattr(settings, name, value)
         return settings
-
-    def check_capacity(self, prepared: PreparedSpeech) -> tuple[int, int]:
-        """Counts for the concurrency headers, refusing early (429) when the engine's queue is full."""
-        current, maximum = self.registry.load_counts(prepared.engine)
-        if current >= maximum + self.registry.queue_size:
-            raise TooManyConcurrentRequests(
-                f"Too many concurrent requests: {current} running or queued, the limit is {maximum} running "
-                f"plus {self.registry.queue_size} queued. Retry shortly."
-            )
-        return current + 1, maximum
 
     async def pieces(self, prepared: PreparedSpeech) -> AsyncIterator[SpeechPiece]:
         """Synthesize piece by piece in the engine pool; stopping early stops the synthesis."""
