@@ -37,13 +37,87 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(
+            help="PEM certificate: serve https:// and wss:// (see `vocalis certs`).", dir_okay=False
+        ),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option(help="PEM private key of --ssl-certfile.", dir_okay=False)
+    ] = None,
 ) -> None:
     """Start the HTTP server (data under VOCALIS_HOME, default ~/.vocalis)."""
     import uvicorn
 
     from vocalis.app import create_app
 
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level)
+    settings = Settings()
+    # Options win over VOCALIS_SSL_CERTFILE / VOCALIS_SSL_KEYFILE, one file at a time.
+    certfile = ssl_certfile or settings.ssl_certfile
+    keyfile = ssl_keyfile or settings.ssl_keyfile
+    if (certfile is None) != (keyfile is None):
+        raise typer.BadParameter("TLS needs both --ssl-certfile and --ssl-keyfile (or neither).")
+    for tls_file in (certfile, keyfile):
+        if tls_file is not None and not tls_file.expanduser().is_file():
+            raise typer.BadParameter(f"{tls_file} does not exist; `vocalis certs` makes a pair.")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        ssl_certfile=str(certfile.expanduser()) if certfile else None,
+        ssl_keyfile=str(keyfile.expanduser()) if keyfile else None,
+    )
+
+
+@app.command()
+def certs(
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Folder for cert.pem and key.pem (default VOCALIS_HOME/tls).")
+    ] = None,
+    host: Annotated[
+        list[str] | None,
+        typer.Option(help="Another DNS name or IP address to cover, besides loopback (repeatable)."),
+    ] = None,
+    # 825 days is the longest validity macOS and iOS accept for a TLS server certificate.
+    days: Annotated[int, typer.Option(min=1, help="Days the certificate stays valid.")] = 825,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing certificate.")] = False,
+) -> None:
+    """Make a self-signed certificate for localhost, 127.0.0.1 and ::1, and show how to trust it."""
+    from vocalis.tls import LOOPBACK_HOSTS, write_self_signed
+
+    directory = (out_dir or Settings().home_dir / "tls").expanduser()
+    certfile = directory / "cert.pem"
+    # Clients already told to trust the old certificate would stop connecting, so replacing one is explicit.
+    if certfile.exists() and not force:
+        console.print(f"[red]{certfile} exists; pass --force to replace it.[/red]")
+        raise typer.Exit(1)
+    written = write_self_signed(directory, [*LOOPBACK_HOSTS, *(host or [])], days)
+    certfile_text, keyfile_text = str(written.certfile), str(written.keyfile)
+    lines = [
+        f"Certificate: {certfile_text}",
+        f"Private key: {keyfile_text}",
+        f"Valid for {', '.join(written.hosts)} until {written.not_valid_after:%Y-%m-%d}.",
+        "",
+        "Serve https:// and wss:// with it:",
+        f"  vocalis serve --ssl-certfile {certfile_text} --ssl-keyfile {keyfile_text}",
+        f"  # or VOCALIS_SSL_CERTFILE={certfile_text} VOCALIS_SSL_KEYFILE={keyfile_text}",
+        "",
+        "Trust it in clients:",
+        "  # Python: httpx, the elevenlabs SDK (https:// and convert_realtime's wss://), websockets, aiohttp",
+        f"  export SSL_CERT_FILE={certfile_text}",
+        "  # Python requests",
+        f"  export REQUESTS_CA_BUNDLE={certfile_text}",
+        "  # Node.js, the elevenlabs JavaScript SDK",
+        f"  export NODE_EXTRA_CA_CERTS={certfile_text}",
+        '  # then: ElevenLabs(base_url="https://localhost:8000")',
+        "SSL_CERT_FILE replaces the default CA list of every process that sees it; to keep the public CAs,",
+        "give a single client the file instead:",
+        f'  httpx.Client(verify=ssl.create_default_context(cafile="{certfile_text}"))',
+    ]
+    # Plain and unwrapped, so every command can be copied as it is.
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def _find_voice(services, name_or_id: str):

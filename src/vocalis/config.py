@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     allow_remote_urls: bool = Field(
         default=False, description="Let requests name audio by URL (`cloud_storage_url`); off by default."
     )
+    ssl_certfile: Path | None = Field(
+        default=None, description="PEM certificate: `vocalis serve` speaks https:// and wss:// with it."
+    )
+    ssl_keyfile: Path | None = Field(default=None, description="PEM private key of `ssl_certfile`.")
 
     @property
     def home_dir(self) -> Path:

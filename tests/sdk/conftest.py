@@ -12,6 +12,7 @@ from elevenlabs.client import AsyncElevenLabs, ElevenLabs
 from sdk_support import TEST_API_KEY, LiveServer, live_server
 
 from vocalis.config import Settings
+from vocalis.tls import LOOPBACK_HOSTS, write_self_signed
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,22 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
     """The one shared server of the SDK suite."""
     home = tmp_path_factory.mktemp("sdk-home")
     with live_server(Settings(home=home, model_cache=model_cache, api_key=TEST_API_KEY)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[LiveServer]:
+    """A second server speaking https:// and wss:// with a fresh `vocalis certs` certificate for loopback."""
+    home = tmp_path_factory.mktemp("sdk-tls-home")
+    files = write_self_signed(home / "tls", LOOPBACK_HOSTS, days=1)
+    settings = Settings(
+        home=home,
+        model_cache=model_cache,
+        api_key=TEST_API_KEY,
+        ssl_certfile=files.certfile,
+        ssl_keyfile=files.keyfile,
+    )
+    with live_server(settings) as running:
         yield running
 
 

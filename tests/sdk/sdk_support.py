@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -67,13 +68,28 @@ class LiveServer:
     thread: threading.Thread
 
     @property
+    def tls(self) -> bool:
+        return self.settings.ssl_certfile is not None
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx's `verify` needs to trust this server: its own certificate when it serves TLS."""
+        return ssl.create_default_context(cafile=self.settings.ssl_certfile) if self.tls else True
 
     def http(self, **kwargs: Any) -> httpx.Client:
         """A plain httpx client for the server, authenticated with the test key."""
         headers = {"xi-api-key": TEST_API_KEY, **kwargs.pop("headers", {})}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=kwargs.pop("timeout", 60.0), **kwargs)
+        return httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=kwargs.pop("timeout", 60.0),
+            verify=kwargs.pop("verify", self.verify),
+            **kwargs,
+        )
 
 
 def _free_port() -> int:
@@ -84,7 +100,10 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def live_server(settings: Settings, *, startup_timeout: float = 30.0) -> Iterator[LiveServer]:
-    """Start a real uvicorn server on a free port, wait for `GET /healthz` == 200, stop it on exit."""
+    """Start a real uvicorn server on a free port, wait for `GET /healthz` == 200, stop it on exit.
+
+    With `settings.ssl_certfile` and `settings.ssl_keyfile` it serves https:// and wss://, as `vocalis serve`.
+    """
     port = _free_port()
     config = uvicorn.Config(
         create_app(settings),
@@ -93,6 +112,8 @@ def live_server(settings: Settings, *, startup_timeout: float = 30.0) -> Iterato
         log_level="warning",
         lifespan="on",
         access_log=False,
+        ssl_certfile=str(settings.ssl_certfile) if settings.ssl_certfile else None,
+        ssl_keyfile=str(settings.ssl_keyfile) if settings.ssl_keyfile else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
@@ -104,7 +125,7 @@ def live_server(settings: Settings, *, startup_timeout: float = 30.0) -> Iterato
             if not thread.is_alive():
                 raise RuntimeError("the uvicorn server thread exited during start-up")
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{running.url}/healthz", timeout=1.0).status_code == 200:
+                if httpx.get(f"{running.url}/healthz", timeout=1.0, verify=running.verify).status_code == 200:
                     break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server on port {port} did not become healthy in {startup_timeout} s")
