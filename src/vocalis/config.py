@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     allow_remote_urls: bool = Field(
         default=False, description="Let requests name audio by URL (`cloud_storage_url`); off by default."
     )
+    websocket_send_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Close a socket whose client has not read a message for this long."
+    )
     ssl_certfile: Path | None = Field(
         default=None, description="PEM certificate: `vocalis serve` speaks https:// and wss:// with it."
     )

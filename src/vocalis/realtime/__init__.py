@@ -1,0 +1,1 @@
+"""Real-time speech over WebSockets: text buffering, contexts and the socket conversations."""
