@@ -41,6 +41,7 @@ SENTENCE_ENDINGS = (".", "!", "?", "…", "。", "！", "？")
 class _Chunk:
     text: str
     flush: bool  # empty the encoder after it: the client is waiting for the end of its turn
+    count: int = 1  # queued chunks merged into this one
 
 
 _END = object()  # queued last: flush the encoder, record history, send the final message
@@ -209,7 +210,7 @@ class SpeechContext:
         clock = 0.0  # seconds of audio synthesized so far in this context
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as encoded:
             while True:
-                item = await self._queue.get()
+                item = await self._take_chunk()
                 if item is _END:
                     break
                 assert isinstance(item, _Chunk)
@@ -232,7 +233,7 @@ class SpeechContext:
                         await self._send_audio(encoded, encoder.flush(), unsent, clock)
                         encoder = None
                 finally:
-                    self._pending -= 1
+                    self._pending = max(0, self._pending - item.count)
                     self.touch()
             if encoder is not None:
                 await self._send_audio(encoded, encoder.flush(), unsent, clock)
@@ -241,6 +242,22 @@ class SpeechContext:
                 encoded.seek(0)
                 record = replace(self._first_prepared, text=self.spoken_text)
                 await self.speech.registry.run(self.speech.record, record, encoded, history)
+
+    async def _take_chunk(self) -> _Chunk | object:
+        """The next chunk, merged with the chunks queued behind it while the last one was synthesized:
+        one longer generation sounds better than several short ones and is no later."""
+        item = await self._queue.get()
+        if item is _END:
+            return item
+        assert isinstance(item, _Chunk)
+        while not self._queue.empty() and len(item.text) < self.max_buffer_chars:
+            following = self._queue._queue[0]  # type: ignore[attr-defined]  # peek: _END must stay queued
+            if following is _END:
+                break
+            self._queue.get_nowait()
+            assert isinstance(following, _Chunk)
+            item = _Chunk(item.text + following.text, item.flush or following.flush, item.count + 1)
+        return item
 
     async def _send_audio(self, encoded, data: bytes, unsent: SpeechResult, start: float) -> None:
         """Send `data` with the characters not sent yet, timed from `start` (the audio's start)."""

@@ -213,11 +213,12 @@ def audio_message(
     *,
     context_id: str | None,
 ) -> dict:
-    message: dict[str, Any] = {
-        "audio": base64.b64encode(audio).decode(),
-        "normalizedAlignment": normalized_alignment,
-        "alignment": alignment,
-    }
+    message: dict[str, Any] = {"audio": base64.b64encode(audio).decode()}
+    # Absent rather than null: the AsyncAPI schemas do not allow null alignments.
+    if normalized_alignment is not None:
+        message["normalizedAlignment"] = normalized_alignment
+    if alignment is not None:
+        message["alignment"] = alignment
     if context_id is None:
         message["isFinal"] = False
     else:
