@@ -18,6 +18,7 @@ from vocalis.api import (
     models,
     openai,
     speech_to_text,
+    text_to_dialogue,
     text_to_speech,
     usage,
     user,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (
         text_to_speech,
+        text_to_dialogue,
         speech_to_text,
         forced_alignment,
         voices,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vocalis.speech.markup import MAX_PAUSE_SECONDS, Pause, TextPart, parse
+from vocalis.speech.markup import AUDIO_TAGS, MAX_PAUSE_SECONDS, NEUTRAL, Pause, Prosody, TextPart, parse
 
 
 def _shape(text: str) -> list[str | float]:
@@ -43,8 +43,8 @@ def test_breaks(text: str, shape: list[str | float]) -> None:
         ("[laughs] That is funny.", "That is funny."),
         ("That is funny [laughs].", "That is funny."),
         ("I can't believe it [giggles]!", "I can't believe it!"),
-        ("Hello [whispers] world", "Hello world"),
-        ("Hello[sighs]world", "Hello world"),
+        ("Hello [giggles] world", "Hello world"),
+        ("Hello[snorts]world", "Hello world"),
         ("[strong French accent] Bonjour, mes amis.", "Bonjour, mes amis."),
         ("[pause, then normally] So anyway.", "So anyway."),
         ("[laughs harder][wheezing] Stop!", "Stop!"),
@@ -63,7 +63,8 @@ def test_audio_tags_are_removed_and_whitespace_collapsed(text: str, spoken: str)
 
 
 def test_only_audio_tags_leave_nothing_to_say() -> None:
-    assert parse("[laughs] [sighs]") == []
+    assert parse("[laughs] [giggles]") == []
+    assert _shape("[laughs] [sighs]") == [AUDIO_TAGS["sighs"].pause_seconds]
 
 
 @pytest.mark.parametrize(
@@ -135,8 +136,11 @@ SAMPLES = [
 def test_source_positions(text: str) -> None:
     for item in parse(text):
         if isinstance(item, Pause):
-            assert text[item.source_start : item.source_end].lower().startswith("<break")
-            assert text[item.source_start : item.source_end].endswith(">")
+            markup = text[item.source_start : item.source_end]
+            if item.from_tag:
+                assert markup.startswith("[") and markup.endswith("]")
+            else:
+                assert markup.lower().startswith("<break") and markup.endswith(">")
             continue
         assert len(item.source_indices) == len(item.text)
         assert item.source_start == item.source_indices[0]
@@ -157,7 +161,8 @@ def test_items_are_in_source_order() -> None:
     items = parse(SAMPLES[3])
     starts = [item.source_start for item in items]
     assert starts == sorted(starts)
-    assert [type(item) for item in items] == [TextPart, Pause, TextPart]
+    # "Hello", [sighs], "world and more", <break>, [excited] "Done."
+    assert [type(item) for item in items] == [TextPart, Pause, TextPart, Pause, TextPart]
 
 
 def test_text_part_defaults_to_a_contiguous_slice() -> None:
@@ -166,3 +171,57 @@ def test_text_part_defaults_to_a_contiguous_slice() -> None:
     assert part.source_end == 13
     with pytest.raises(ValueError):
         TextPart("abc", 0, source_indices=(0, 1))
+
+
+WHISPER = AUDIO_TAGS["whispers"].prosody
+SLOW = AUDIO_TAGS["slowly"].prosody
+
+
+def _delivery(text: str) -> list[tuple[str, Prosody] | float]:
+    return [item.seconds if isinstance(item, Pause) else (item.text, item.prosody) for item in parse(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "delivery"),
+    [
+        # A delivery tag lasts to the end of its sentence.
+        (
+            "[whispers] I never knew. But now I do.",
+            [("I never knew.", WHISPER), ("But now I do.", NEUTRAL)],
+        ),
+        # ... starting where it stands, and a line break ends the sentence too.
+        (
+            "Hey! [whispers] Come here, now.\nNo.",
+            [("Hey!", NEUTRAL), ("Come here, now.", WHISPER), ("No.", NEUTRAL)],
+        ),
+        ("Hello [whispers] world", [("Hello", NEUTRAL), ("world", WHISPER)]),
+        # Tags of one sentence combine, also across a pause.
+        (
+            "[whispers] Wait [slowly] for it [pause] now. Done.",
+            [
+                ("Wait", WHISPER),
+                ("for it", WHISPER.then(SLOW)),
+                0.5,
+                ("now.", WHISPER.then(SLOW)),
+                ("Done.", NEUTRAL),
+            ],
+        ),
+        # A pause tag before closing punctuation leaves the punctuation with its sentence.
+        ("I'm fine [sighs]. Really.", [("I'm fine.", NEUTRAL), 0.6, ("Really.", NEUTRAL)]),
+        # Unknown tags and different spellings.
+        ("[laughs] Ha, [WHISPERS] ok.", [("Ha,", NEUTRAL), ("ok.", WHISPER)]),
+        ("[long  pause] Then.", [1.0, ("Then.", NEUTRAL)]),
+    ],
+)
+def test_audio_tags_set_the_delivery_of_their_sentence(text: str, delivery: list) -> None:
+    assert _delivery(text) == delivery
+
+
+def test_audio_tag_table_makes_the_documented_changes() -> None:
+    assert WHISPER.gain_db < 0 and WHISPER.speed < 1
+    for loud in ("shouts", "excited"):
+        assert AUDIO_TAGS[loud].prosody.gain_db > 0 and AUDIO_TAGS[loud].prosody.speed > 1
+    for slow in ("slowly", "sad"):
+        assert AUDIO_TAGS[slow].prosody.speed < 1
+    assert AUDIO_TAGS["sad"].prosody.pitch_semitones < 0
+    assert AUDIO_TAGS["sighs"].pause_seconds > 0 and AUDIO_TAGS["pause"].pause_seconds > 0

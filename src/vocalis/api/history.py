@@ -20,7 +20,9 @@ router = APIRouter(prefix="/v1/history", tags=["history"])
 
 
 def _item_response(item: HistoryItem) -> HistoryItemResponse:
-    return HistoryItemResponse.model_validate(item, from_attributes=True)
+    response = HistoryItemResponse.model_validate(item, from_attributes=True)
+    # A dialogue's lines are in `dialogue`; ElevenLabs leaves the top-level text empty then.
+    return response.model_copy(update={"text": None}) if item.dialogue else response
 
 
 def _get(services: Services, history_item_id: str) -> HistoryItem:

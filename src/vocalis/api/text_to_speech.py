@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,7 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
 from vocalis.schemas.text_to_speech import AudioWithTimestampsResponse, TextToSpeechRequest
-from vocalis.speech.service import PreparedSpeech, SpeechService, encoded_pieces, render
+from vocalis.speech.service import PieceT, PreparedSpeech, encoded_pieces, render
 from vocalis.speech.synthesis import SpeechPiece
 
 router = APIRouter(prefix="/v1/text-to-speech", tags=["text-to-speech"])
@@ -93,26 +93,33 @@ async def convert_with_timestamps(
     return Response(json.dumps(payload), media_type="application/json", headers=headers)
 
 
-async def _encoded_stream(
-    speech: SpeechService, prepared: PreparedSpeech, *, with_timestamps: bool
+async def stream_content(
+    encoded: AsyncIterator[tuple[PieceT | None, bytes]],
+    ndjson_line: Callable[[bytes, PieceT | None], bytes] | None = None,
 ) -> AsyncIterator[bytes]:
-    async for piece, data in encoded_pieces(speech, prepared):
-        if with_timestamps:
-            if piece is not None or data:
-                yield _ndjson_line(data, piece)
-        elif data:
-            yield data
+    """A streaming response's body: the audio as it is encoded or, with `ndjson_line`, one JSON line per
+    chunk (the encoder's tail included)."""
+    async for piece, data in encoded:
+        if ndjson_line is None:
+            if data:
+                yield data
+        elif piece is not None or data:
+            yield ndjson_line(data, piece)
 
 
-def _ndjson_line(audio: bytes, piece: SpeechPiece | None) -> bytes:
+def timestamps_payload(audio: bytes, piece: SpeechPiece | None) -> dict:
+    """One chunk of a with-timestamps stream: its audio and the characters it speaks."""
     alignment = piece.alignment if piece is not None else None
     normalized_alignment = piece.normalized_alignment if piece is not None else None
-    payload = {
+    return {
         "audio_base64": base64.b64encode(audio).decode(),
         "alignment": alignment.to_json() if alignment else None,
         "normalized_alignment": normalized_alignment.to_json() if normalized_alignment else None,
     }
-    return (json.dumps(payload) + "\n").encode()
+
+
+def _ndjson_line(audio: bytes, piece: SpeechPiece | None) -> bytes:
+    return (json.dumps(timestamps_payload(audio, piece)) + "\n").encode()
 
 
 @router.post("/{voice_id}/stream", response_class=StreamingResponse)
@@ -125,7 +132,7 @@ async def stream(
 ) -> StreamingResponse:
     prepared, headers = _prepare(services, voice_id, body, query, key_id, streaming=True)
     return StreamingResponse(
-        _encoded_stream(services.speech, prepared, with_timestamps=False),
+        stream_content(encoded_pieces(services.speech, prepared)),
         media_type=prepared.output_format.media_type,
         headers=headers,
     )
@@ -141,7 +148,7 @@ async def stream_with_timestamps(
 ) -> StreamingResponse:
     prepared, headers = _prepare(services, voice_id, body, query, key_id, streaming=True)
     return StreamingResponse(
-        _encoded_stream(services.speech, prepared, with_timestamps=True),
+        stream_content(encoded_pieces(services.speech, prepared), _ndjson_line),
         media_type="application/x-ndjson",
         headers=headers,
     )

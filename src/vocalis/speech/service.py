@@ -6,9 +6,9 @@ import hashlib
 import tempfile
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 
@@ -238,37 +238,64 @@ class SpeechService:
         )
 
 
-async def encoded_pieces(
-    speech: SpeechService, prepared: PreparedSpeech
-) -> AsyncIterator[tuple[SpeechPiece | None, bytes]]:
-    """Yield each piece with its encoded bytes, then (None, encoder tail); record history once finished.
+PieceT = TypeVar("PieceT", bound=SpeechPiece)
 
-    The history entry is written only when the stream was consumed to its end, as ElevenLabs requires for
-    request stitching.
+
+async def encode_stream(
+    pieces: AsyncIterator[PieceT],
+    output_format: OutputFormat,
+    *,
+    keep_copy: bool,
+    finish: Callable[[BinaryIO, SpeechResult], Awaitable[None]],
+) -> AsyncIterator[tuple[PieceT | None, bytes]]:
+    """Yield each piece with its encoded bytes, then (None, encoder tail); once the stream was consumed to its
+    end, hand the encoded copy (empty unless `keep_copy`) and the alignments to `finish`.
+
+    The encoded copy spills to disk past a few MB, so long streams do not grow in memory.
     """
     encoder: StreamingEncoder | None = None
     result = SpeechResult(keep_audio=False)
-    # The encoded copy for history spills to disk past a few MB, so long streams do not grow in memory.
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as encoded:
-        async for piece in speech.pieces(prepared):
-            encoder = encoder or StreamingEncoder(prepared.output_format, piece.sample_rate)
+        async for piece in pieces:
+            encoder = encoder or StreamingEncoder(output_format, piece.sample_rate)
             result.add(piece)
             data = encoder.encode(piece.audio)
-            if prepared.enable_logging:
+            if keep_copy:
                 encoded.write(data)
             yield piece, data
         tail = encoder.flush() if encoder is not None else b""
         encoded.write(tail)
         yield None, tail
         encoded.seek(0)
+        await finish(encoded, result)  # type: ignore[arg-type]  # a spooled file is a binary file
+
+
+def encoded_pieces(
+    speech: SpeechService, prepared: PreparedSpeech
+) -> AsyncIterator[tuple[SpeechPiece | None, bytes]]:
+    """Stream one request encoded; history is written only when the stream was consumed to its end, as
+    ElevenLabs requires for request stitching."""
+
+    async def finish(encoded: BinaryIO, result: SpeechResult) -> None:
         await speech.registry.run(speech.record, prepared, encoded, result)
+
+    return encode_stream(
+        speech.pieces(prepared), prepared.output_format, keep_copy=prepared.enable_logging, finish=finish
+    )
+
+
+async def render_pieces(
+    speech: SpeechService, pieces: AsyncIterator[PieceT], output_format: OutputFormat, result: SpeechResult
+) -> bytes:
+    """Collect every piece into `result` and encode the whole audio."""
+    async for piece in pieces:
+        result.add(piece)
+    return await speech.registry.run(encode, result.samples(), result.sample_rate, output_format)
 
 
 async def render(speech: SpeechService, prepared: PreparedSpeech) -> tuple[bytes, SpeechResult]:
     """Synthesize the whole request, encode it, and record it."""
     result = SpeechResult()
-    async for piece in speech.pieces(prepared):
-        result.add(piece)
-    audio = await speech.registry.run(encode, result.samples(), result.sample_rate, prepared.output_format)
+    audio = await render_pieces(speech, speech.pieces(prepared), prepared.output_format, result)
     await speech.registry.run(speech.record, prepared, audio, result)
     return audio, result

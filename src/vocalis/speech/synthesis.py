@@ -3,7 +3,8 @@
 Each piece carries its audio plus two alignments in absolute seconds: one over the request text
 (`alignment`) and one over the text the engine actually spoke (`normalized_alignment`). Timings come
 from the engine's own phoneme durations; characters that produce no sound (removed tags) get
-zero-length entries so that the alignment's characters always spell the request text.
+zero-length entries so that the alignment's characters always spell the request text. Audio tags' prosody
+reaches the engine as pace and pitch, so its timings stay exact; their gain is applied to its audio.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from vocalis.speech.timing import snap_to_audio
 
 MAX_CHUNK_CHARS = 300
 EMPTY_SPEECH_SECONDS = 0.1
+PEAK_LIMIT = 0.98  # a louder delivery stops short of clipping
 SENTENCE_PUNCTUATION = (".", "!", "?", "…", ",", ";", ":", "。", "！", "？")
 
 
@@ -118,6 +120,8 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
         if isinstance(part, markup.Pause):
             alignment = Alignment()
             samples = int(round(part.seconds * rate))
+            if part.from_tag:
+                aligner.skip_to(part.source_end, clock, alignment)
             span = max(part.source_end - aligner.cursor, 1)
             step = part.seconds / span
             for offset in range(part.source_end - aligner.cursor):
@@ -125,6 +129,7 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
             clock += samples / rate
             yield SpeechPiece(np.zeros(samples, dtype=np.float32), rate, alignment, Alignment())
             continue
+        spec, part_options = _delivery(request, part.prosody)
         normalized = normalize(part.text) if request.normalize else identity(part.text)
         timer = _PartTimer(part, normalized)
         chunks = plan_chunks(normalized.text, request.first_chunk_chars)
@@ -134,17 +139,18 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
             is_last = part_number == len(parts) - 1 and chunk_end == chunks[-1][1]
             if is_last and request.continues and not chunk_text.rstrip().endswith(SENTENCE_PUNCTUATION):
                 engine_text = chunk_text.rstrip() + ","
-            options = request.options
+            options = part_options
             if options.seed is not None:
                 options = replace(options, seed=(options.seed + chunk_number) % 2**32)
             chunk_number += 1
             engine_chunks: Iterator[SpeechChunk] = (
-                synthesizer.synthesize(engine_text, request.spec, options) if chunk_text.strip() else iter(())
+                synthesizer.synthesize(engine_text, spec, options) if chunk_text.strip() else iter(())
             )
             produced = False
             for engine_chunk in engine_chunks:
                 produced = True
                 engine_chunk.text_end = min(engine_chunk.text_end, len(chunk_text))
+                engine_chunk.audio = _with_gain(engine_chunk.audio, part.prosody.gain_db)
                 yield _piece(engine_chunk, chunk_start, clock, rate, timer, aligner, normalized)
                 clock += len(engine_chunk.audio) / rate
             if not produced:
@@ -158,6 +164,24 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
     silence = np.zeros(int(rate * EMPTY_SPEECH_SECONDS) if clock == 0 else 0, dtype=np.float32)
     if trailing or len(silence):
         yield SpeechPiece(silence, rate, trailing, Alignment())
+
+
+def _delivery(request: SpeechInput, prosody: markup.Prosody) -> tuple[VoiceSpec, SynthesisOptions]:
+    """The voice and options that render a part in the prosody its audio tags ask for."""
+    if prosody == markup.NEUTRAL:
+        return request.spec, request.options
+    spec = replace(request.spec, pitch_semitones=request.spec.pitch_semitones + prosody.pitch_semitones)
+    return spec, replace(request.options, speed=request.options.speed * prosody.speed)
+
+
+def _with_gain(audio: np.ndarray, gain_db: float) -> np.ndarray:
+    if gain_db == 0 or len(audio) == 0:
+        return audio
+    gain = 10.0 ** (gain_db / 20.0)
+    peak = float(np.max(np.abs(audio)))
+    if gain > 1 and peak > 0:
+        gain = max(1.0, min(gain, PEAK_LIMIT / peak))
+    return (audio * gain).astype(np.float32, copy=False)
 
 
 def _piece(

@@ -52,14 +52,15 @@ class HistoryRepository:
         content_type: str,
         output_format: str,
         text: str,
-        voice_id: str,
-        voice_name: str,
-        voice_category: str,
+        voice_id: str | None,
+        voice_name: str | None,
+        voice_category: str | None,
         model_id: str,
         settings: dict[str, Any],
         alignments: dict[str, Any] | None,
         characters_before: int,
         source: str = "TTS",
+        dialogue: list[dict[str, Any]] | None = None,
     ) -> HistoryItem:
         blob_key = f"history/{history_item_id}"
         now_ms = time.time_ns() // 1_000_000
@@ -83,6 +84,7 @@ class HistoryRepository:
             source=source,
             audio_blob_key=blob_key,
             alignments=alignments,
+            dialogue=dialogue,
         )
         try:
             with self.database.session() as session:

@@ -72,6 +72,7 @@ class HistoryItem(Base):
     source: Mapped[str] = mapped_column(String(16), default="TTS")
     audio_blob_key: Mapped[str] = mapped_column(String(200))
     alignments: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    dialogue: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class UsageEvent(Base):
