@@ -65,8 +65,16 @@ def test_granularity_character_and_none(client: TestClient, corpus: Path):
     word = next(w for w in characters["words"] if w["type"] == "word")
     assert "".join(c["text"] for c in word["characters"]) == word["text"]
     assert word["characters"][0]["start"] == word["start"]
-    untimed = transcribe(client, path, timestamps_granularity="none", language_code="en")
+    untimed = transcribe(
+        client,
+        path,
+        timestamps_granularity="none",
+        language_code="en",
+        additional_formats=json.dumps([{"format": "srt"}]),
+    )
     assert all(w["start"] is None and w["end"] is None for w in untimed["words"])
+    # Subtitles cannot go without times: they are rendered from the real ones.
+    assert untimed["additional_formats"][0]["content"].startswith("1\n00:00:0")
 
 
 def test_diarization_labels_two_speakers(client: TestClient, corpus: Path):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from elevenlabs import ElevenLabs
 from elevenlabs.types import (
+    MultichannelSpeechToTextResponseModel,
     SpeechToTextChunkResponseModel,
     SpeechToTextWebhookResponseModel,
     WebhookHmacSettings,
@@ -243,6 +244,30 @@ def test_signed_delivery_with_metadata_to_the_chosen_webhook(
     assert job.result["deliveries"] == [
         {"webhook_id": webhook_id, "delivered": True, "attempts": 1, "status_code": 200, "error": None}
     ]
+
+
+@pytest.mark.slow
+def test_multichannel_transcript_is_delivered_and_stored(fast_client: TestClient, corpus: Path, receivers):
+    receiver = receivers()
+    webhook_id, secret = create_webhook(fast_client, receiver.url)
+    path = corpus / "diarization" / "stereo_two_channel_speakers.wav"  # one talker per channel
+    response = post_async(fast_client, path, webhook_id=webhook_id, use_multi_channel="true")
+    assert response.status_code == 200, response.text
+    transcription_id = response.json()["transcription_id"]
+
+    receiver.wait_for(1)
+    job = wait_for_job(fast_client, transcription_id)
+    assert job.status == "completed" and job.progress == 1.0 and job.request["channels"] == 2
+    headers, body = receiver.requests[0]
+    event = sdk(fast_client).webhooks.construct_event(body, headers["elevenlabs-signature"], secret)
+    transcription = MultichannelSpeechToTextResponseModel.model_validate(event["data"]["transcription"])
+    assert transcription.transcription_id == transcription_id
+    left, right = transcription.transcripts
+    assert (left.channel_index, right.channel_index) == (0, 1)
+    assert "wizard" in left.text.lower() and "horizon" in right.text.lower()
+    assert {w.speaker_id for w in right.words} == {"speaker_1"}
+    stored = fast_client.get(f"/v1/speech-to-text/transcripts/{transcription_id}")
+    assert stored.json() == event["data"]["transcription"]
 
 
 @pytest.mark.slow

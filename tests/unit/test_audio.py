@@ -18,10 +18,12 @@ from vocalis.audio import (
     OutputFormat,
     StreamingEncoder,
     decode,
+    decode_channel,
     decode_pcm_s16le,
     encode,
     extra_format,
     parse_output_format,
+    probe_channels,
     resample,
 )
 
@@ -237,6 +239,28 @@ def test_decode_files(
     assert resampled.duration_seconds == pytest.approx(audio.duration_seconds, abs=0.002)
     with path.open("rb") as file:
         assert len(decode(file).samples) == len(audio.samples)
+
+
+@pytest.mark.parametrize(
+    ("filename", "audio_codec", "rate"),
+    [("tone.wav", "pcm_s16le", 44100), ("tone.mp3", "libmp3lame", 44100), ("tone.ogg", "libopus", 48000)],
+)
+def test_decode_channel_keeps_channels_apart(
+    tmp_path: Path, filename: str, audio_codec: str, rate: int
+) -> None:
+    path = tmp_path / filename
+    write_media(path, audio_codec, rate)
+    data = path.read_bytes()
+    assert probe_channels(data) == 2
+    left, right = decode_channel(data, 0), decode_channel(data, 1)
+    assert left.sample_rate == right.sample_rate == 16000
+    assert len(left.samples) == len(right.samples) == len(decode(data, sample_rate=16000).samples)
+    assert dominant_frequency(left) == pytest.approx(440, abs=5)
+    # The tone is on the left only: at full amplitude there, silence on the right.
+    assert np.sqrt(np.mean(left.samples**2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.15)
+    assert np.abs(right.samples).max() < 0.01
+    with pytest.raises(AudioDecodeError, match="no channel 2"):
+        decode_channel(data, 2)
 
 
 def test_decode_pcm_s16le() -> None:

@@ -4,28 +4,46 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 import httpx
+import numpy as np
 from fastapi import APIRouter, Form, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
-from vocalis.audio import AudioDecodeError, decode, decode_pcm_s16le
+from vocalis.audio import (
+    Audio,
+    AudioDecodeError,
+    decode,
+    decode_channel,
+    decode_pcm_s16le,
+    probe_channels,
+    probe_duration,
+)
 from vocalis.errors import InvalidRequest, NotFound
 from vocalis.jobs import JobContext
 from vocalis.schemas.common import StatusResponse
 from vocalis.schemas.export_options import ExportOptions
-from vocalis.schemas.speech_to_text import SpeechToTextChunkResponse
+from vocalis.schemas.speech_to_text import SpeechToTextResponse
 from vocalis.services import Services
 from vocalis.store.ids import new_id
 from vocalis.store.jobs import UNFINISHED
 from vocalis.store.webhooks import SPEECH_TO_TEXT_EVENT
 from vocalis.transcription.exports import export
 from vocalis.transcription.model import TranscriptResult
-from vocalis.transcription.service import SAMPLE_RATE, TranscriptionRequest, validate_request
+from vocalis.transcription.service import (
+    SAMPLE_RATE,
+    ProgressCallback,
+    TranscriptionRequest,
+    combine_channels,
+    validate_channels,
+    validate_request,
+)
 from vocalis.webhooks import event_body
 
 router = APIRouter(prefix="/v1/speech-to-text", tags=["speech-to-text"])
@@ -35,6 +53,8 @@ MAX_WEBHOOK_METADATA_BYTES = 16 * 1024
 WEBHOOK_EVENT_TYPE = "speech_to_text_transcription"
 JOB_KIND = "speech_to_text"
 _export_options = TypeAdapter(list[ExportOptions])
+_responses: TypeAdapter[SpeechToTextResponse] = TypeAdapter(SpeechToTextResponse)
+T = TypeVar("T")
 
 
 def _parse_formats(additional_formats: str | None) -> list:
@@ -75,13 +95,29 @@ async def _audio_bytes(services: Services, file: UploadFile | None, cloud_storag
     return data
 
 
-def _decode(data: bytes, file_format: str):
+def _readable(read: Callable[..., T], *args: Any) -> T:
+    """`read(*args)`, a codec call, with audio it cannot read answered as a 400."""
     try:
-        if file_format == "pcm_s16le_16":
-            return decode_pcm_s16le(data, SAMPLE_RATE)
-        return decode(data, sample_rate=SAMPLE_RATE)
+        return read(*args)
     except AudioDecodeError as error:
         raise InvalidRequest(f"The file could not be read as audio: {error}", code="invalid_audio") from None
+
+
+def _decode(data: bytes, file_format: str) -> Audio:
+    if file_format == "pcm_s16le_16":
+        return _readable(decode_pcm_s16le, data, SAMPLE_RATE)
+    return _readable(decode, data, SAMPLE_RATE)
+
+
+def _channel_samples(data: bytes, channel: int) -> np.ndarray:
+    return _readable(decode_channel, data, channel, SAMPLE_RATE).samples
+
+
+def _check_duration(seconds: float) -> None:
+    if seconds > MAX_DURATION_SECONDS:
+        raise InvalidRequest("The audio is longer than the 4.5 hour limit.", code="audio_too_long")
+    if seconds < 0.1:
+        raise InvalidRequest("The audio is too short to transcribe (under 0.1 s).", code="invalid_audio")
 
 
 def _webhook_targets(services: Services, webhook: bool, webhook_id: str | None) -> list[str]:
@@ -140,15 +176,20 @@ def _parse_webhook_metadata(webhook_metadata: str | None) -> dict | None:
     return metadata
 
 
-def response_json(result: TranscriptResult, transcription_id: str | None, formats: list) -> dict:
+def response_json(
+    result: TranscriptResult, transcription_id: str | None, formats: list, *, timestamps: bool = True
+) -> dict:
+    """The Scribe response for `result`; without `timestamps` (`timestamps_granularity=none`) words have no
+    times, while the additional formats, which need them, are still rendered from the real ones."""
     words = [
         {
             "text": word.text,
-            "start": None if word.start is None else round(word.start, 3),
-            "end": None if word.end is None else round(word.end, 3),
+            "start": round(word.start, 3) if timestamps else None,
+            "end": round(word.end, 3) if timestamps else None,
             "type": word.type,
             "speaker_id": word.speaker_id,
             "logprob": round(word.logprob, 4),
+            "channel_index": word.channel_index,
             **(
                 {
                     "characters": [
@@ -167,6 +208,7 @@ def response_json(result: TranscriptResult, transcription_id: str | None, format
         "language_probability": result.language_probability,
         "text": result.text,
         "words": words,
+        "channel_index": result.channel_index,
         "transcription_id": transcription_id,
         "audio_duration_secs": round(result.duration, 3),
     }
@@ -175,7 +217,60 @@ def response_json(result: TranscriptResult, transcription_id: str | None, format
     return body
 
 
-@router.post("", response_model=SpeechToTextChunkResponse)
+def multichannel_json(
+    results: list[TranscriptResult], transcription_id: str | None, formats: list, *, timestamps: bool = True
+) -> dict:
+    """`MultichannelSpeechToTextResponseModel`: each channel's transcript with its own additional formats;
+    the id and the duration (of the file, which every channel spans) are given once, at the top."""
+    return {
+        "transcripts": [response_json(result, None, formats, timestamps=timestamps) for result in results],
+        "transcription_id": transcription_id,
+        "audio_duration_secs": round(max(result.duration for result in results), 3),
+    }
+
+
+def _require_speech(results: list[TranscriptResult]) -> None:
+    if not any(result.words for result in results):
+        raise InvalidRequest("No speech was found in the audio.", code="no_speech_detected")
+
+
+def _timed(request: TranscriptionRequest) -> bool:
+    return request.timestamps_granularity != "none"
+
+
+# Transcribes the request's audio into its response body: (transcription id, progress callback) -> body.
+Transcribe = Callable[[str | None, ProgressCallback | None], Awaitable[dict]]
+
+
+def _mono(
+    services: Services, samples: np.ndarray, request: TranscriptionRequest, formats: list
+) -> Transcribe:
+    async def transcribe(transcription_id: str | None, progress: ProgressCallback | None) -> dict:
+        result = await services.transcription.transcribe(samples, request, progress=progress)
+        _require_speech([result])
+        return response_json(result, transcription_id, formats, timestamps=_timed(request))
+
+    return transcribe
+
+
+def _channels(
+    services: Services, data: bytes, channels: int, request: TranscriptionRequest, formats: list
+) -> Transcribe:
+    """Each channel is decoded from the upload when its turn comes, so only one is held as samples."""
+
+    async def transcribe(transcription_id: str | None, progress: ProgressCallback | None) -> dict:
+        results = await services.transcription.transcribe_channels(
+            partial(_channel_samples, data), channels, request, progress
+        )
+        _require_speech(results)
+        if request.multichannel_output_style == "combined":
+            return response_json(combine_channels(results), transcription_id, formats)
+        return multichannel_json(results, transcription_id, formats, timestamps=_timed(request))
+
+    return transcribe
+
+
+@router.post("", response_model=SpeechToTextResponse)
 async def convert(
     services: ServicesDependency,
     key_id: KeyIdDependency,
@@ -195,6 +290,7 @@ async def convert(
     temperature: Annotated[float | None, Form()] = None,
     seed: Annotated[int | None, Form()] = None,
     use_multi_channel: Annotated[bool, Form()] = False,
+    multichannel_output_style: Annotated[str, Form()] = "separate",
     webhook_metadata: Annotated[str | None, Form()] = None,
     enable_logging: bool = True,
 ):
@@ -208,41 +304,45 @@ async def convert(
         diarization_threshold=diarization_threshold,
         temperature=temperature,
         seed=seed,
+        use_multi_channel=use_multi_channel,
+        multichannel_output_style=multichannel_output_style,
     )
     validate_request(request)
     if file_format not in {"pcm_s16le_16", "other"}:
         raise InvalidRequest("file_format must be 'pcm_s16le_16' or 'other'.", code="invalid_parameters")
     webhook_ids = _webhook_targets(services, webhook, webhook_id) if webhook or webhook_id else None
     metadata = _parse_webhook_metadata(webhook_metadata) if webhook_ids else None
-    if use_multi_channel:
-        raise InvalidRequest(
-            "use_multi_channel is not supported yet; send the channels as separate files.",
-            code="invalid_parameters",
-        )
     formats = _parse_formats(additional_formats)
     data = await _audio_bytes(services, file, cloud_storage_url)
-    audio = await services.registry.run(_decode, data, file_format)
-    if audio.duration_seconds > MAX_DURATION_SECONDS:
-        raise InvalidRequest("The audio is longer than the 4.5 hour limit.", code="audio_too_long")
-    if audio.duration_seconds < 0.1:
-        raise InvalidRequest("The audio is too short to transcribe (under 0.1 s).", code="invalid_audio")
+    # pcm_s16le_16 is mono by definition; mono audio gets the single-channel response, as ElevenLabs gives.
+    channels = 1
+    if use_multi_channel and file_format == "other":
+        channels = await services.registry.run(_readable, probe_channels, data)
+        validate_channels(channels)
+    if channels > 1:
+        _check_duration(await services.registry.run(_readable, probe_duration, data))
+        transcribe = _channels(services, data, channels, request, formats)
+    else:
+        audio = await services.registry.run(_decode, data, file_format)
+        _check_duration(audio.duration_seconds)
+        transcribe = _mono(services, audio.samples, request, formats)
     if webhook_ids:
-        return _enqueue(services, audio.samples, request, formats, webhook_ids, metadata, enable_logging)
-    result = await services.transcription.transcribe(audio.samples, request)
-    if not result.words:
-        raise InvalidRequest("No speech was found in the audio.", code="no_speech_detected")
+        return _enqueue(
+            services, transcribe, request, formats, channels, webhook_ids, metadata, enable_logging
+        )
     transcription_id = new_id() if enable_logging else None
-    body = response_json(result, transcription_id, formats)
+    body = await transcribe(transcription_id, None)
     if transcription_id is not None:
-        await services.registry.run(services.transcripts.add, transcription_id, model_id, body)
+        await asyncio.to_thread(services.transcripts.add, transcription_id, model_id, body)
     return body
 
 
 def _enqueue(
     services: Services,
-    samples: Any,
+    transcribe: Transcribe,
     request: TranscriptionRequest,
     formats: list,
+    channels: int,
     webhook_ids: list[str],
     metadata: dict | None,
     enable_logging: bool,
@@ -254,10 +354,7 @@ def _enqueue(
     job_id = transcription_id or new_id()
 
     async def work(context: JobContext) -> dict[str, Any]:
-        result = await services.transcription.transcribe(samples, request, progress=context.progress)
-        if not result.words:
-            raise InvalidRequest("No speech was found in the audio.", code="no_speech_detected")
-        body = response_json(result, transcription_id, formats)
+        body = await transcribe(transcription_id, context.progress)
         if transcription_id is not None:
             await asyncio.to_thread(services.transcripts.add, transcription_id, request.model_id, body)
         outcome: dict[str, Any] = {"request_id": request_id, "transcription_id": transcription_id}
@@ -268,7 +365,7 @@ def _enqueue(
             {
                 "request_id": request_id,
                 # Shaped by the same model as the synchronous response, so both bodies are identical.
-                "transcription": SpeechToTextChunkResponse.model_validate(body).model_dump(mode="json"),
+                "transcription": _responses.dump_python(_responses.validate_python(body), mode="json"),
                 "webhook_metadata": metadata,
             },
         )
@@ -279,6 +376,7 @@ def _enqueue(
         "request_id": request_id,
         "transcription_id": transcription_id,
         "options": asdict(request),
+        "channels": channels,
         "additional_formats": [options.model_dump() for options in formats],
         "webhook_ids": webhook_ids,
         "webhook_metadata": metadata,
@@ -293,7 +391,7 @@ def _enqueue(
     )
 
 
-@router.get("/transcripts/{transcription_id}", response_model=SpeechToTextChunkResponse)
+@router.get("/transcripts/{transcription_id}", response_model=SpeechToTextResponse)
 def get_transcript(transcription_id: str, services: ServicesDependency, _key: KeyIdDependency):
     body = services.transcripts.get(transcription_id)
     if body is not None:

@@ -1,10 +1,12 @@
-"""Decode any common audio or video file to float32 mono, resample, and encode to an ElevenLabs output format.
+"""Decode any common audio or video file to float32 mono (or one of its channels), resample, and encode to an
+ElevenLabs output format.
 
 Everything goes through PyAV (FFmpeg as a library) and soxr, so no system binaries are needed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import os
@@ -15,9 +17,12 @@ from typing import BinaryIO
 import av
 import numpy as np
 import soxr
+from av.container import InputContainer
 
 from vocalis.audio.formats import OutputFormat
 from vocalis.audio.streaming import StreamingEncoder
+
+CONVERTED_FRAME_SAMPLES = 16384
 
 
 class AudioDecodeError(ValueError):
@@ -41,31 +46,12 @@ def decode(source: bytes | str | os.PathLike[str] | BinaryIO, sample_rate: int |
 
     `sample_rate` resamples the result; None keeps the stream's own rate.
     """
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        if len(source) == 0:
-            raise AudioDecodeError("The audio is empty (0 bytes).")
-        source = io.BytesIO(source)
-    elif isinstance(source, (str, os.PathLike)):
-        source = os.fspath(source)
     chunks: list[np.ndarray] = []
     native_rate = 0
-    try:
-        with av.open(source, mode="r") as container:
-            if not container.streams.audio:
-                raise AudioDecodeError("The file has no audio stream.")
-            # Planar float at the first frame's layout and rate, so mid-stream format changes cannot break us.
-            converter = av.AudioResampler(format="fltp")
-            # The trailing None drains the converter.
-            for frame in itertools.chain(container.decode(container.streams.audio[0]), [None]):
-                for converted in converter.resample(frame):
-                    native_rate = converted.sample_rate
-                    chunks.append(converted.to_ndarray().mean(axis=0))
-    except av.FFmpegError as exc:
-        where = f" {source!r}" if isinstance(source, str) else ""
-        raise AudioDecodeError(
-            f"Could not decode the audio{where}: {exc.strerror or exc}. "
-            "Send a common audio or video file (wav, mp3, flac, ogg, m4a, webm, mp4)."
-        ) from exc
+    with _opened(source) as container:
+        for rate, planes in _planes(container):
+            native_rate = rate
+            chunks.append(planes.mean(axis=0))
     if sum(len(chunk) for chunk in chunks) == 0:
         raise AudioDecodeError("The file contains no audio samples.")
     samples = np.concatenate(chunks).astype(np.float32, copy=False)
@@ -114,23 +100,46 @@ def decode_stream(
     return _fixed_chunks(_decoded_pieces(source, sample_rate), max(1, round(chunk_seconds * sample_rate)))
 
 
+def decode_channel(
+    source: bytes | str | os.PathLike[str] | BinaryIO, channel: int, sample_rate: int = 16000
+) -> Audio:
+    """One channel (0 = first) of the first audio stream as float32 mono at `sample_rate`, decoded and
+    resampled frame by frame, so only that channel's samples are ever held at the output rate."""
+    samples = np.concatenate(list(_decoded_pieces(source, sample_rate, channel)))
+    return Audio(samples=samples, sample_rate=sample_rate)
+
+
+def probe_channels(source: bytes | str | os.PathLike[str] | BinaryIO) -> int:
+    """The number of channels of the first audio stream. A file object is left where it was."""
+    with _opened(source) as container:
+        return container.streams.audio[0].channels
+
+
 def probe_duration(source: bytes | str | os.PathLike[str] | BinaryIO) -> float:
     """Seconds of the first audio stream: from the container's metadata, or by decoding it where the
     container does not say (a live WebM recording, raw ADTS). A file object is left where it was."""
+    with _opened(source) as container:
+        stream = container.streams.audio[0]
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        if container.duration is not None:
+            return container.duration / av.time_base
+        return sum(frame.samples / frame.sample_rate for frame in container.decode(stream))
+
+
+@contextlib.contextmanager
+def _opened(source: bytes | str | os.PathLike[str] | BinaryIO) -> Iterator[InputContainer]:
+    """`source` opened for reading and checked to have an audio stream; FFmpeg's errors (while opening or
+    decoding inside the block) become `AudioDecodeError`, and a file object is put back where it was."""
     media = _media(source)
     position = media.tell() if not isinstance(media, str) and media.seekable() else None
     try:
         with av.open(media, mode="r") as container:
             if not container.streams.audio:
                 raise AudioDecodeError("The file has no audio stream.")
-            stream = container.streams.audio[0]
-            if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base)
-            if container.duration is not None:
-                return container.duration / av.time_base
-            return sum(frame.samples / frame.sample_rate for frame in container.decode(stream))
+            yield container
     except av.FFmpegError as exc:
-        raise _decode_error(source, exc) from exc
+        raise _decode_error(media, exc) from exc
     finally:
         if position is not None:
             media.seek(position)
@@ -155,38 +164,48 @@ def _decode_error(source: object, exc: av.FFmpegError) -> AudioDecodeError:
 
 
 def _decoded_pieces(
-    source: bytes | str | os.PathLike[str] | BinaryIO, sample_rate: int
+    source: bytes | str | os.PathLike[str] | BinaryIO, sample_rate: int, channel: int | None = None
 ) -> Iterator[np.ndarray]:
-    """Mono float32 samples at `sample_rate`, one piece per decoded frame, resampled as a stream."""
+    """Float32 samples at `sample_rate`, one piece per decoded frame, resampled as a stream: the mono
+    downmix, or only `channel` when one is given."""
     stream: soxr.ResampleStream | None = None
     native_rate = 0
     produced = 0
-    try:
-        with av.open(_media(source), mode="r") as container:
-            if not container.streams.audio:
-                raise AudioDecodeError("The file has no audio stream.")
-            # Planar float at the first frame's layout and rate, so mid-stream format changes cannot break us.
-            converter = av.AudioResampler(format="fltp")
-            for frame in itertools.chain(container.decode(container.streams.audio[0]), [None]):
-                for converted in converter.resample(frame):
-                    if native_rate == 0:
-                        native_rate = converted.sample_rate
-                        if native_rate != sample_rate:
-                            stream = soxr.ResampleStream(
-                                native_rate, sample_rate, 1, dtype="float32", quality="HQ"
-                            )
-                    mono = converted.to_ndarray().mean(axis=0, dtype=np.float32)
-                    piece = stream.resample_chunk(mono) if stream is not None else mono
-                    produced += len(piece)
-                    yield piece
-    except av.FFmpegError as exc:
-        raise _decode_error(source, exc) from exc
+    with _opened(source) as container:
+        audio = container.streams.audio[0]
+        if channel is not None and not 0 <= channel < audio.channels:
+            raise AudioDecodeError(
+                f"The audio has {audio.channels} channel(s); there is no channel {channel}."
+            )
+        for rate, planes in _planes(container):
+            if native_rate == 0:
+                native_rate = rate
+                if native_rate != sample_rate:
+                    stream = soxr.ResampleStream(native_rate, sample_rate, 1, dtype="float32", quality="HQ")
+            mono = planes.mean(axis=0, dtype=np.float32) if channel is None else planes[channel]
+            piece = stream.resample_chunk(mono) if stream is not None else mono
+            produced += len(piece)
+            yield piece
     if stream is not None:
         tail = stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the filter's delayed samples
         produced += len(tail)
         yield tail
     if produced == 0:
         raise AudioDecodeError("The file contains no audio samples.")
+
+
+def _planes(container: InputContainer) -> Iterator[tuple[int, np.ndarray]]:
+    """(sample rate, float32 samples shaped [channels, n]) of the first audio stream, frame by frame.
+
+    Planar float at the first frame's layout and rate, so mid-stream format changes cannot break us; frames
+    are regrouped to CONVERTED_FRAME_SAMPLES, since per-frame work in Python otherwise costs more than the
+    decoding itself for codecs with short frames (MP3: 1152 samples, Opus: 20 ms).
+    """
+    converter = av.AudioResampler(format="fltp", frame_size=CONVERTED_FRAME_SAMPLES)
+    # The trailing None drains the converter.
+    for frame in itertools.chain(container.decode(container.streams.audio[0]), [None]):
+        for converted in converter.resample(frame):
+            yield converted.sample_rate, converted.to_ndarray()
 
 
 def _fixed_chunks(pieces: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:

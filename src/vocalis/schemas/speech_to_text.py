@@ -1,4 +1,5 @@
-"""Speech-to-text responses (`SpeechToTextChunkResponseModel` and friends), names verbatim from the spec."""
+"""Speech-to-text responses (`SpeechToTextChunkResponseModel`, `MultichannelSpeechToTextResponseModel` and
+their parts), names verbatim from the spec."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class SpeechToTextWord(BaseModel):
     speaker_id: str | None = None
     logprob: float
     characters: list[SpeechToTextCharacter] | None = None
+    channel_index: int | None = None
 
 
 class AdditionalFormat(BaseModel):
@@ -40,3 +42,15 @@ class SpeechToTextChunkResponse(BaseModel):
     additional_formats: list[AdditionalFormat | None] | None = None
     transcription_id: str | None = None
     audio_duration_secs: float | None = None
+
+
+class MultichannelSpeechToTextResponse(BaseModel):
+    """`use_multi_channel=true` on audio of two or more channels: one transcript per channel."""
+
+    transcripts: list[SpeechToTextChunkResponse]
+    transcription_id: str | None = None
+    audio_duration_secs: float | None = None
+
+
+# What POST /v1/speech-to-text (without a webhook) and GET .../transcripts/{id} answer.
+SpeechToTextResponse = SpeechToTextChunkResponse | MultichannelSpeechToTextResponse

@@ -1,4 +1,4 @@
-"""Stored transcripts: the full response JSON of each (logged) speech-to-text request."""
+"""Stored transcripts: the full response JSON of each (logged) speech-to-text request, multichannel too."""
 
 from __future__ import annotations
 
@@ -14,13 +14,16 @@ class TranscriptRepository:
         self.database = database
 
     def add(self, transcription_id: str, model_id: str, response: dict[str, Any]) -> None:
+        """Store a single-channel response, or a multichannel one (`transcripts`, listed under the language
+        of its first channel)."""
+        first = response["transcripts"][0] if response.get("transcripts") else response
         with self.database.session() as session:
             session.add(
                 Transcript(
                     transcription_id=transcription_id,
                     created_at_unix=int(time.time()),
                     model_id=model_id,
-                    language_code=response.get("language_code", ""),
+                    language_code=first.get("language_code", ""),
                     audio_duration_secs=float(response.get("audio_duration_secs") or 0.0),
                     response=response,
                 )

@@ -26,6 +26,7 @@ class TranscriptWord:
     speaker_id: str | None = None
     logprob: float = 0.0
     characters: list[TranscriptCharacter] | None = None
+    channel_index: int | None = None  # the audio channel it was heard on (multichannel requests)
 
 
 @dataclass
@@ -35,3 +36,4 @@ class TranscriptResult:
     text: str
     words: list[TranscriptWord] = field(default_factory=list)
     duration: float = 0.0
+    channel_index: int | None = None  # set on each channel's transcript of a multichannel request

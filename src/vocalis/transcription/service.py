@@ -1,7 +1,8 @@
 """Speech-to-text requests: model choice, recognition, Scribe-style words, speakers, events and exports.
 
 Recognition runs in the engine pool; the recognizer's segments are consumed as they come, so progress can
-be reported while a long file is transcribed.
+be reported while a long file is transcribed. A multichannel request transcribes each channel on its own,
+as the one speaker of that channel.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ ProgressCallback = Callable[[float], None]
 # (shorter ones are mostly pauses between sentences, and each re-listening costs a decoding pass).
 MIN_EVENT_GAP_SECONDS = 3.0
 MAX_EVENT_GAPS = 200
+MAX_CHANNELS = 5  # ElevenLabs' limit for use_multi_channel
+MULTICHANNEL_OUTPUT_STYLES = ("separate", "combined")
 
 
 @dataclass
@@ -51,6 +54,8 @@ class TranscriptionRequest:
     diarization_threshold: float | None = None
     temperature: float | None = None
     seed: int | None = None
+    use_multi_channel: bool = False
+    multichannel_output_style: str = "separate"
     extra: dict = field(default_factory=dict)
 
 
@@ -76,6 +81,42 @@ def validate_request(request: TranscriptionRequest) -> None:
             f"language_code {request.language_code!r} is not a known ISO-639-1 or ISO-639-3 code.",
             code="invalid_language_code",
         )
+    if request.multichannel_output_style not in MULTICHANNEL_OUTPUT_STYLES:
+        raise InvalidRequest(
+            "multichannel_output_style must be 'separate' or 'combined'.", code="invalid_parameters"
+        )
+    if request.use_multi_channel:
+        _validate_multichannel(request)
+
+
+def validate_channels(channels: int) -> None:
+    if channels > MAX_CHANNELS:
+        raise InvalidRequest(
+            f"The audio has {channels} channels; use_multi_channel supports at most {MAX_CHANNELS}. "
+            "Mix it down to fewer channels, or send it without use_multi_channel.",
+            code="too_many_channels",
+        )
+
+
+def _validate_multichannel(request: TranscriptionRequest) -> None:
+    """Multichannel mode takes each channel as one speaker, so speaker options have nothing to act on."""
+    if request.diarize:
+        raise InvalidRequest(
+            "diarize cannot be used with use_multi_channel: each channel is taken as one speaker "
+            "(channel 0 is speaker_0, channel 1 speaker_1, ...). Send diarize=false.",
+            code="invalid_parameters",
+        )
+    if request.num_speakers is not None:
+        raise InvalidRequest(
+            "num_speakers cannot be used with use_multi_channel: the speaker count is the channel count.",
+            code="invalid_parameters",
+        )
+    if request.multichannel_output_style == "combined" and request.timestamps_granularity == "none":
+        raise InvalidRequest(
+            "multichannel_output_style=combined orders the channels' words by time, so it needs "
+            "timestamps_granularity 'word' or 'character'.",
+            code="invalid_parameters",
+        )
 
 
 # Captions Whisper gives to plain silence; they are not events.
@@ -94,7 +135,7 @@ def scribe_words(
     recognized: list[RecognizedWord], *, tag_audio_events: bool, granularity: str
 ) -> list[TranscriptWord]:
     """Whisper words → Scribe `words[]`: words and audio events with `spacing` entries between them."""
-    words: list[TranscriptWord] = []
+    tokens: list[TranscriptWord] = []
     for item in recognized:
         text = item.text.strip()
         if not text:
@@ -102,10 +143,7 @@ def scribe_words(
         event = _is_event(text)
         if event is not None and not tag_audio_events:
             continue
-        if words:
-            previous = words[-1]
-            words.append(TranscriptWord(" ", previous.end, max(previous.end, item.start), "spacing"))
-        words.append(
+        tokens.append(
             TranscriptWord(
                 text=event or text,
                 start=item.start,
@@ -114,6 +152,7 @@ def scribe_words(
                 logprob=math.log(max(item.probability, 1e-6)),
             )
         )
+    words = _spaced(tokens)
     if granularity == "character":
         for word in words:
             step = (word.end - word.start) / max(len(word.text), 1)
@@ -122,6 +161,46 @@ def scribe_words(
                 for i, character in enumerate(word.text)
             ]
     return words
+
+
+def _spaced(tokens: list[TranscriptWord]) -> list[TranscriptWord]:
+    """Words and events with a `spacing` entry between each two, spanning the pause and belonging to the
+    speaker and channel of the entry before it."""
+    words: list[TranscriptWord] = []
+    for token in tokens:
+        if words:
+            previous = words[-1]
+            words.append(
+                TranscriptWord(
+                    " ",
+                    previous.end,
+                    max(previous.end, token.start),
+                    "spacing",
+                    speaker_id=previous.speaker_id,
+                    channel_index=previous.channel_index,
+                )
+            )
+        words.append(token)
+    return words
+
+
+def combine_channels(results: list[TranscriptResult]) -> TranscriptResult:
+    """The channels' transcripts as one (`multichannel_output_style=combined`): words and events of every
+    channel ordered by start time, each keeping its `channel_index` and speaker. The language is that of the
+    channel with the most words."""
+    tokens = sorted(
+        (word for result in results for word in result.words if word.type != "spacing"),
+        key=lambda word: (word.start, word.channel_index),
+    )
+    words = _spaced(tokens)
+    main = max(results, key=lambda result: sum(word.type == "word" for word in result.words))
+    return TranscriptResult(
+        language_code=main.language_code,
+        language_probability=main.language_probability,
+        text="".join(word.text for word in words),
+        words=words,
+        duration=max(result.duration for result in results),
+    )
 
 
 class TranscriptionService:
@@ -161,9 +240,6 @@ class TranscriptionService:
         )
         if request.diarize and any(word.type == "word" for word in words):
             await self._diarize(audio, words, request)
-        if request.timestamps_granularity == "none":
-            for word in words:
-                word.start = word.end = None  # type: ignore[assignment]
         text = "".join(word.text for word in words)
         return TranscriptResult(
             language_code=iso639_3(language) or language,
@@ -172,6 +248,33 @@ class TranscriptionService:
             words=words,
             duration=duration,
         )
+
+    async def transcribe_channels(
+        self,
+        channel_audio: Callable[[int], np.ndarray],
+        channels: int,
+        request: TranscriptionRequest,
+        progress: ProgressCallback | None = None,
+    ) -> list[TranscriptResult]:
+        """One transcript per channel, each channel taken as one speaker: every entry of channel n gets
+        `speaker_n` and `channel_index` n.
+
+        `channel_audio(n)` gives channel n's samples at SAMPLE_RATE; it runs in the engine pool. Channels
+        are decoded and transcribed one after another, so memory holds one channel at a time whatever the
+        channel count; `progress` runs from 0 to 1 over all of them.
+        """
+        validate_channels(channels)
+        results = []
+        for index in range(channels):
+            audio = await self.registry.run(channel_audio, index)
+            report = None if progress is None else _channel_progress(progress, index, channels)
+            result = await self.transcribe(audio, request, progress=report)
+            del audio  # before the next channel is decoded
+            result.channel_index = index
+            for word in result.words:
+                word.speaker_id, word.channel_index = f"speaker_{index}", index
+            results.append(result)
+        return results
 
     async def _with_audio_events(
         self, audio: np.ndarray, recognized: list[RecognizedWord], engine: str, language: str | None
@@ -222,6 +325,10 @@ class TranscriptionService:
         speakers = assign_speakers([(word.start, word.end) for word in words], turns)
         for word, speaker in zip(words, speakers, strict=True):
             word.speaker_id = f"speaker_{speaker}" if speaker is not None else None
+
+
+def _channel_progress(progress: ProgressCallback, index: int, channels: int) -> ProgressCallback:
+    return lambda done: progress((index + done) / channels)
 
 
 def _collect(
