@@ -55,6 +55,8 @@ def test_tag_lasts_to_the_end_of_its_sentence_and_pauses_add_silence(client: Tes
     # [pause] adds half a second of silence on top of the natural gap between sentences.
     assert len(tagged) - len(plain) > 0.4 * 16000
     assert "".join(alignment["characters"]) == f"[whispers] {SENTENCE} [pause] {SENTENCE}"
+    pause = slice(second - len("[pause] "), second - 1)
+    assert all(a == b for a, b in zip(starts[pause], alignment["character_end_times_seconds"][pause]))
 
 
 def test_shouts_is_louder_without_clipping(client: TestClient):
