@@ -1,7 +1,8 @@
 """Speech-to-text benchmark: Whisper real-time factor, server overhead over the bare recognizer against a
-real uvicorn server, server memory on a long file, and accuracy on the corpus (WER, language detection, DER).
+real uvicorn server, server memory on a long file, accuracy on the corpus (WER, language detection, DER),
+and forced alignment in languages other than English (Whisper base) against reference word timings.
 
-    python bench/stt.py [--repeats 3] [--threads 2] [--quick] [--long-minutes 30]
+    python bench/stt.py [--repeats 3] [--threads 2] [--quick] [--long-minutes 30] [--alignment-only]
 
 Every figure is printed with the settings it was measured under; compare runs only at equal settings (same
 machine, threads, files). The last line is the whole result as JSON. WER and DER are scored with the
@@ -33,11 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tts.py's server and 
 
 from tts import API_KEY, Timing, _mb, cpu_busy, uvicorn_server, vm_hwm_mb, vm_rss_mb  # noqa: E402
 
+from tests.api.test_forced_alignment import boundary_errors, reference  # noqa: E402
 from tests.e2e.quality import word_errors  # noqa: E402
 from tests.e2e.test_diarization_corpus import ANNOTATED, der, rttm, sidecar_segments  # noqa: E402
 from vocalis.audio import decode  # noqa: E402
 from vocalis.engines.protocols import RecognitionOptions  # noqa: E402
 from vocalis.engines.whisper import WhisperRecognizer  # noqa: E402
+from vocalis.transcription.forced_alignment import align_text  # noqa: E402
 
 RATE = 16_000
 MODELS = ("tiny.en", "base")
@@ -58,6 +61,10 @@ OVERHEAD_CASES = (
     # No language on English audio: base as well (tiny.en only when English is asked for).
     ("scribe_v1, no lang (en)", "scribe_v1", None, "stt_en/jfk_inaugural_excerpt.flac", "base", None),
 )
+# Recordings with Picovoice Leopard word timings in their sidecars, and English ones with MFA TextGrids (the
+# better reference) aligned through the same Whisper path for comparison with pocketsphinx.
+ALIGNMENT_LANGUAGES = ("de", "es", "fr", "it", "pt", "ja")
+ALIGNMENT_ENGLISH = ("librivox_sense_and_sensibility_0870", "mfa_acoustic_corpus", "mfa_cold_corpus")
 # English speech for the long file, joined with pauses long enough for the VAD gate to cut (1 s).
 LONG_SOURCES = ("stt_en", "alignment", "voice_reference", LONG_CLIP)
 PAUSE_S = 1.5
@@ -177,6 +184,121 @@ def word_turns(words: list[dict]) -> list[tuple[float, float, str]]:
     ]
 
 
+def leopard(corpus: Path, language: str) -> tuple[np.ndarray, str, list[tuple[str, float, float]]]:
+    path = corpus / "stt_multilingual" / f"picovoice_leopard_{language}_test.wav"
+    truth = sidecar(path)["ground_truth"]
+    words = [(w["word"].casefold(), w["start_sec"], w["end_sec"]) for w in truth["words"]]
+    return load(path), truth["transcript"], words
+
+
+def timed_errors(alignment, text: str, truth: list[tuple[str, float, float]]) -> np.ndarray:
+    """Start and end errors of the reference words: matched by text where words are spaced, found as runs of
+    characters in order where they are not (Japanese)."""
+    if " " in text:
+        words = [{"text": w.text.casefold(), "start": w.start, "end": w.end} for w in alignment.words]
+        return boundary_errors(words, truth)
+    errors, position = [], 0
+    for word, start, end in truth:
+        first = text.index(word, position)
+        position = first + len(word)
+        errors += [
+            abs(alignment.characters[first].start - start),
+            abs(alignment.characters[position - 1].end - end),
+        ]
+    return np.array(errors)
+
+
+def alignment_figures(recognizer: WhisperRecognizer, corpus: Path) -> dict:
+    """Whisper forced alignment: accuracy per language, a 2 s time shift, the loss of a wrong transcript and
+    a 33 s file aligned in two windows against its pieces aligned alone."""
+    print(
+        "\n== Forced alignment with Whisper base (the path of languages other than English), bare engine:"
+        "\n   word start/end errors against Picovoice Leopard's timings (an engine's, which leave a gap"
+        "\n   before most words) and, for English, MFA TextGrids / pocketsphinx sidecar timings; compute s"
+        "\n   includes language detection"
+    )
+    print(
+        f"{'file':38} {'lang':>4} {'found':>5} {'s':>5} {'edges':>5} {'median ms':>9} {'p90 ms':>7} "
+        f"{'loss':>5} {'compute s':>9}"
+    )
+    figures: dict = {"files": {}}
+    cases = [
+        (f"picovoice_leopard_{lang}_test.wav", lang, *leopard(corpus, lang)) for lang in ALIGNMENT_LANGUAGES
+    ]
+    for name in ALIGNMENT_ENGLISH:
+        text, truth = reference(corpus, name)
+        cases.append((f"{name}.wav", "en", load(corpus / "alignment" / f"{name}.wav"), text, truth))
+    for name, language, audio, text, truth in cases:
+        start = time.perf_counter()
+        detected, _ = recognizer.detect_language(audio)
+        alignment = align_text(audio, text, recognizer, detected)
+        compute = time.perf_counter() - start
+        errors = timed_errors(alignment, text, [(w.casefold(), a, b) for w, a, b in truth])
+        median, p90 = float(np.median(errors)), float(np.percentile(errors, 90))
+        print(
+            f"{name:38} {language:>4} {detected:>5} {len(audio) / RATE:5.1f} {len(errors):5d} "
+            f"{median * 1000:9.0f} {p90 * 1000:7.0f} {alignment.loss:5.2f} {compute:9.2f}"
+        )
+        figures["files"][name] = {
+            "language": detected,
+            "edges": len(errors),
+            "median_ms": round(median * 1000, 1),
+            "p90_ms": round(p90 * 1000, 1),
+            "loss": round(alignment.loss, 3),
+            "compute_s": round(compute, 3),
+        }
+    pooled = [f for n, f in figures["files"].items() if f["language"] != "en"]
+    figures["other_languages_median_ms"] = round(statistics.median(f["median_ms"] for f in pooled), 1)
+
+    audio, text, _ = leopard(corpus, "es")
+    quiet = 0.001 * np.random.default_rng(0).standard_normal(2 * RATE).astype(np.float32)
+    plain = align_text(audio, text, recognizer, "es").words
+    shifted = align_text(np.concatenate([quiet, audio]), text, recognizer, "es").words
+    shift = max(abs(b.start - a.start - 2) for a, b in zip(plain, shifted))
+    _, german, _ = leopard(corpus, "de")
+    wrong = align_text(audio, german, recognizer, "es").loss
+    print(f"2 s of quiet noise before the Spanish file: words move by 2 s +- {shift * 1000:.0f} ms at worst")
+    print(
+        f"loss of the German transcript on the Spanish audio: {wrong:.2f} (its own transcript: "
+        f"{figures['files']['picovoice_leopard_es_test.wav']['loss']:.2f})"
+    )
+
+    long_path = corpus / "stt_multilingual" / "mls_es_13697_11991_000000.opus"
+    pieces = [
+        (audio, text),
+        (load(long_path), sidecar(long_path)["ground_truth"]["transcript"]),
+        (audio, text),
+    ]
+    pause = np.zeros(RATE // 2, dtype=np.float32)
+    joined = np.concatenate([part for piece, _ in pieces for part in (piece, pause)])
+    start = time.perf_counter()
+    words = align_text(joined, " ".join(t for _, t in pieces), recognizer, "es").words
+    long_compute = time.perf_counter() - start
+    errors, offset = [], 0.0
+    for piece, piece_text in pieces:
+        alone = align_text(piece, piece_text, recognizer, "es").words
+        mine, words = words[: len(alone)], words[len(alone) :]
+        errors += [abs(a.start - b.start - offset) for a, b in zip(mine, alone)]
+        errors += [abs(a.end - b.end - offset) for a, b in zip(mine, alone)]
+        offset += (len(piece) + len(pause)) / RATE
+    print(
+        f"{len(joined) / RATE:.1f} s of Spanish (two windows, transcribed first to cut the text): median "
+        f"{np.median(errors) * 1000:.0f} ms, p90 {np.percentile(errors, 90) * 1000:.0f} ms from its pieces "
+        f"aligned alone; compute {long_compute:.1f} s"
+    )
+    figures.update(
+        shift_worst_ms=round(shift * 1000, 1),
+        wrong_transcript_loss=round(wrong, 3),
+        long={
+            "audio_s": round(len(joined) / RATE, 2),
+            "median_ms": round(float(np.median(errors)) * 1000, 1),
+            "p90_ms": round(float(np.percentile(errors, 90)) * 1000, 1),
+            "compute_s": round(long_compute, 2),
+        },
+    )
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -185,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="CTranslate2 / onnxruntime threads")
     parser.add_argument("--quick", action="store_true", help="skip the long-file memory run")
     parser.add_argument("--long-minutes", type=float, default=30.0, help="length of the memory-run file")
+    parser.add_argument(
+        "--alignment-only", action="store_true", help="only the forced-alignment figures (Whisper base)"
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="evaluation corpus folder")
     parser.add_argument(
         "--model-cache", type=Path, default=None, help="assembled weights (default: temp dir)"
@@ -220,6 +345,13 @@ def main(argv: list[str] | None = None) -> int:
         note = "  WARNING: other work is running; figures will be noisy" if busy > 0.15 else ""
         print(f"CPU busy before start (all processes, 1 s): {busy:.0%}{note}")
     results: dict = {"bench": "stt", "settings": settings, "rtf": {}, "wer": {}, "overhead": {}}
+    if args.alignment_only:
+        base = WhisperRecognizer("base", cache_dir=cache, threads=args.threads)
+        base.load()
+        results["alignment"] = alignment_figures(base, corpus)
+        print(json.dumps({"bench": "stt", "settings": settings, "alignment": results["alignment"]}))
+        temp.cleanup()
+        return 0
 
     # 1. Bare recognizer: real-time factor (and the texts, scored in section 4).
     en_files = media(corpus / "stt_en")
@@ -322,7 +454,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"accuracy {correct}/{len(detection)}")
     results["language_detection"] = {"files": detection, "correct": correct, "total": len(detection)}
 
-    # 2 and 4c. The real server: overhead over the bare recognizer, then DER through the API.
+    # 4c. Forced alignment in other languages, with base.
+    results["alignment"] = alignment_figures(recognizers["base"], corpus)
+
+    # 2 and 4d. The real server: overhead over the bare recognizer, then DER through the API.
     home = Path(temp.name) / "home"
     home.mkdir()
     with uvicorn_server(home, cache, args.threads) as (base_url, process):

@@ -57,3 +57,19 @@ def test_forced_alignment(sdk: ElevenLabs, corpus: Path):
     assert "".join(c.text for c in result.characters) == "go forward ten meters"
     starts = [word.start for word in result.words]
     assert starts == sorted(starts)
+
+
+def test_forced_alignment_in_german(sdk: ElevenLabs, corpus: Path):
+    path = corpus / "stt_multilingual" / "picovoice_leopard_de_test.wav"
+    text = "Der hinter diesem Portal liegenden Raum wurde als Leichenhalle genutzt."
+    with path.open("rb") as audio:
+        raw = sdk.forced_alignment.with_raw_response.create(file=audio, text=text)
+    assert raw._response.headers["x-vocalis-engine"] == "whisper-base"
+    result = validate(ForcedAlignmentResponseModel, raw._response.json())
+    assert [word.text for word in result.words] == text.split()
+    assert "".join(c.text for c in result.characters) == text
+    # Leopard's timings of the first and last words (sidecar): "Der" 0.77-0.90 s, "genutzt" 4.13-4.54 s.
+    assert result.words[0].start == pytest.approx(0.77, abs=0.1)
+    assert result.words[-1].end == pytest.approx(4.54, abs=0.15)
+    assert all(a.end <= b.start for a, b in zip(result.words, result.words[1:]))
+    assert result.loss < 1.5

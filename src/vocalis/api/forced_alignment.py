@@ -8,17 +8,15 @@ from fastapi import APIRouter, Form, Response, UploadFile
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
 from vocalis.audio import Audio, AudioDecodeError, decode
-from vocalis.errors import InvalidRequest, VocalisError
+from vocalis.errors import InvalidRequest
 from vocalis.schemas.forced_alignment import (
     ForcedAlignmentCharacterResponseModel,
     ForcedAlignmentResponseModel,
     ForcedAlignmentWordResponseModel,
 )
-from vocalis.transcription.forced_alignment import SAMPLE_RATE, ForcedAlignment, align_text, check_text
+from vocalis.transcription.forced_alignment import SAMPLE_RATE, ForcedAlignment, align_speech, check_text
 
 router = APIRouter(prefix="/v1/forced-alignment", tags=["forced-alignment"])
-
-ALIGNER = "pocketsphinx"
 
 
 def _decode(file: BinaryIO) -> Audio:
@@ -55,17 +53,10 @@ async def create_forced_alignment(
     enabled_spooled_file: Annotated[bool, Form()] = False,
 ) -> ForcedAlignmentResponseModel:
     check_text(text)
-    if not services.registry.has_engine(ALIGNER):
-        raise VocalisError(
-            "Forced alignment needs the pocketsphinx package: pip install pocketsphinx.",
-            code="model_not_installed",
-            http_status=503,
-        )
     limit = services.settings.max_upload_bytes
     if file.size is not None and file.size > limit:
         raise InvalidRequest(f"The file is larger than the {limit} byte limit.", code="file_too_large")
     audio = await services.registry.run(_decode, file.file)
-    async with services.registry.reserve(ALIGNER) as aligner:
-        alignment = await services.registry.run(align_text, audio.samples, text, aligner)
-    response.headers["x-vocalis-engine"] = ALIGNER
+    alignment, engine = await align_speech(services.registry, audio.samples, text)
+    response.headers["x-vocalis-engine"] = engine
     return _response(alignment)

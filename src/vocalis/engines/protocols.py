@@ -161,8 +161,11 @@ class AlignedWord:
     text: str
     start: float
     end: float
-    # Per-phone or per-character detail is optional; callers derive character times when absent.
     loss: float = 0.0
+    # (start, end) of each character of `text`, from aligners that time characters themselves (Whisper
+    # times its tokens, which are characters in Japanese or Chinese); callers share out the word's span
+    # when absent.
+    characters: list[tuple[float, float]] | None = None
 
 
 @runtime_checkable

@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 
 from vocalis.engines import weights
-from vocalis.engines.protocols import RecognitionOptions, RecognizedSegment, RecognizedWord, Transcription
+from vocalis.engines.protocols import (
+    AlignedWord,
+    RecognitionOptions,
+    RecognizedSegment,
+    RecognizedWord,
+    Transcription,
+)
 from vocalis.transcription.languages import iso639_1
 
 SAMPLE_RATE = 16000
@@ -118,6 +124,28 @@ class WhisperRecognizer:
                 yield from _segments(more, duration, start / SAMPLE_RATE)
 
         return Transcription(info.language, probability, duration, all_segments())
+
+    # Alignment ----------------------------------------------------------------------------------------------
+
+    def align(self, audio: np.ndarray, words: list[str], language: str) -> list[AlignedWord]:
+        """`Aligner`: where each word of a known transcript is spoken; see `whisper_alignment`."""
+        from vocalis.engines.whisper_alignment import align_words
+
+        code = self._language(RecognitionOptions(language=language)) or language  # as Whisper spells it
+        options = RecognitionOptions(language=code)
+
+        def recognize(samples: np.ndarray) -> list[RecognizedWord]:
+            return [word for segment in self.transcribe(samples, options).segments for word in segment.words]
+
+        return align_words(self._shared_model(), audio, words, code, recognize)
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """Whisper's language code for the speech in `audio`, and its probability."""
+        from vocalis.engines.whisper_alignment import detect_language
+
+        if self.languages is not None:
+            raise ValueError(f"{self.name} is English-only and cannot detect languages")
+        return detect_language(self._shared_model(), audio)
 
     # Loading ----------------------------------------------------------------------------------------------
 

@@ -16,8 +16,10 @@ class ForcedAlignmentWordResponseModel(BaseModel):
     start: float = Field(description="The start time of the word in seconds.")
     end: float = Field(description="The end time of the word in seconds.")
     loss: float = Field(
-        description="Acoustic cost of the word: nats per 10 ms frame below the acoustic model's best state "
-        "(spoken words mostly 0.5-3.5, words the audio lacks 3-10; 10 means it could not be aligned)."
+        description="How poorly the word matches the audio, 0 being perfect and 10 meaning it could not be "
+        "aligned. English (pocketsphinx): nats per 10 ms frame below the acoustic model's best state (spoken "
+        "words mostly 0.5-3.5, words the audio lacks 3-10). Other languages (Whisper): mean negative "
+        "log-probability of the word's tokens in nats (spoken words mostly 0-3, words the audio lacks 6-10)."
     )
 
 

@@ -31,6 +31,11 @@ def _silent_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return 20 * np.log10(np.maximum(rms, 1e-10) / loud) < -SILENCE_DB_BELOW_SPEECH
 
 
+def quiet_runs(audio: np.ndarray, sample_rate: int) -> list[tuple[float, float]]:
+    """Silences of at least MIN_SILENCE_SECONDS, SILENCE_DB_BELOW_SPEECH under the loud end, in seconds."""
+    return _silences(_silent_frames(audio, sample_rate))
+
+
 def _silences(silent: np.ndarray) -> list[tuple[float, float]]:
     """Runs of silent frames at least MIN_SILENCE_SECONDS long, as (start, end) seconds."""
     runs = []
@@ -63,7 +68,7 @@ def _words(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _rescale(times: list[tuple[float, float]], lo: int, hi: int, start: float, end: float) -> None:
+def rescale(times: list[tuple[float, float]], lo: int, hi: int, start: float, end: float) -> None:
     """Move characters lo..hi so they span [start, end], keeping their relative timing."""
     old_start, old_end = times[lo][0], times[hi - 1][1]
     span = old_end - old_start
@@ -85,7 +90,7 @@ def snap_to_audio(
     if not words or len(times) != len(text):
         return times
     duration = len(audio) / sample_rate
-    silences = _silences(_silent_frames(audio, sample_rate))
+    silences = quiet_runs(audio, sample_rate)
     snapped = list(times)
     # Boundary i sits before word i (i = 0: the start of speech) or after the last word (i = len(words)).
     edges: list[tuple[float, float]] = []  # (end of the previous word, start of the next word)
@@ -120,7 +125,7 @@ def snap_to_audio(
     for i, (lo_char, hi_char) in enumerate(words):
         start = edges[i][1]
         end = max(edges[i + 1][0], start)
-        _rescale(snapped, lo_char, hi_char, start, end)
+        rescale(snapped, lo_char, hi_char, start, end)
     # Characters between words (spaces, punctuation) fill the gap the boundary left.
     previous_end = 0.0
     for i, (lo_char, hi_char) in enumerate([*words, (len(text), len(text))]):
