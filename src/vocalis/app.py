@@ -20,6 +20,7 @@ from vocalis.api import (
     speech_to_text,
     text_to_dialogue,
     text_to_speech,
+    text_to_speech_websockets,
     usage,
     user,
     voices,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         text_to_speech,
         text_to_dialogue,
+        text_to_speech_websockets,
         speech_to_text,
         forced_alignment,
         voices,

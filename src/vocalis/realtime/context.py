@@ -177,7 +177,8 @@ class SpeechContext:
                 optimize_streaming_latency=None,
                 enable_logging=self.options.enable_logging,
                 key_id=self.key_id,
-                streaming=True,
+                # A short first piece speeds up only the context's first audio; later chunks stay whole.
+                streaming=not self.spoken_text,
             )
         except VocalisError as error:
             raise SocketError(error.message, error=error.code, code=CLOSE_POLICY) from None

@@ -197,12 +197,14 @@ def alignment_payload(alignment: Alignment, offset: float) -> dict | None:
     if not alignment.characters:
         return None
     starts = [max(0, round((start - offset) * 1000)) for start in alignment.starts]
+    durations = [max(0, round((end - offset) * 1000) - start) for end, start in zip(alignment.ends, starts)]
+    # The AsyncAPI file spells the durations `charsDurationsMs`; the service, the SDK's models and pipecat
+    # use `charDurationsMs`. Both are sent.
     return {
         "chars": list(alignment.characters),
         "charStartTimesMs": starts,
-        "charsDurationsMs": [
-            max(0, round((end - offset) * 1000) - start) for end, start in zip(alignment.ends, starts)
-        ],
+        "charDurationsMs": durations,
+        "charsDurationsMs": durations,
     }
 
 

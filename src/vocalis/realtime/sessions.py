@@ -288,8 +288,8 @@ class MultiStreamInputSession(_Session):
                 self._close_context(context_id, generate_buffer=False)
             return
         if context is None:
-            if text is None and not flag(message, "flush"):
-                return  # a control message for a context that has already ended
+            if not text and not flag(message, "flush"):
+                return  # a keep-alive, or a control message for a context that has already ended
             if len(self.contexts) >= MAX_CONTEXTS:
                 raise SocketError(
                     f"A connection can have at most {MAX_CONTEXTS} open contexts; close one (close_context) "

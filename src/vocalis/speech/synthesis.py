@@ -23,6 +23,8 @@ from vocalis.speech.timing import snap_to_audio
 
 MAX_CHUNK_CHARS = 300
 EMPTY_SPEECH_SECONDS = 0.1
+# The rest of a sentence split for a quick first piece is at least this long, or the sentence stays whole.
+MIN_TAIL_CHARS = 25
 PEAK_LIMIT = 0.98  # a louder delivery stops short of clipping
 SENTENCE_PUNCTUATION = (".", "!", "?", "…", ",", ";", ":", "。", "！", "？")
 
@@ -53,8 +55,11 @@ def plan_chunks(text: str, first_chunk_chars: int | None) -> list[tuple[int, int
     if first_chunk_chars and chunks:
         start, end = chunks[0]
         if end - start > first_chunk_chars:
-            head = [(start + s, start + e) for s, e in split_sentences(text[start:end], first_chunk_chars)]
-            chunks = head + chunks[1:]
+            # Only the first piece is short (it gets audio out sooner); the rest of the sentence stays one
+            # utterance, and is not cut off at all when it would be a scrap of a word or two.
+            _, head_end = split_sentences(text[start:end], first_chunk_chars)[0]
+            if end - (start + head_end) >= MIN_TAIL_CHARS:
+                chunks = [(start, start + head_end), (start + head_end, end), *chunks[1:]]
     return chunks
 
 
@@ -83,30 +88,56 @@ def _part_request_index(part: markup.TextPart, index: int) -> int:
 
 
 class _PartTimer:
-    """Collects per-character times of one normalized text part and releases finished spans."""
+    """Collects per-character times of one normalized text part and releases finished spans.
+
+    Text the normalizer copied unchanged goes out character by character as soon as it is timed, so a
+    streamed piece carries the request characters it speaks; a rewritten span (a number, a date) goes out
+    when all of it has been spoken, its time shared out over its request characters.
+    """
 
     def __init__(self, part: markup.TextPart, normalized: NormalizedText):
         self.part = part
         self.normalized = normalized
         self.times: list[tuple[float, float] | None] = [None] * len(normalized.text)
         self.next_span = 0
+        self.placed = 0  # characters of the current span already released
 
     def release(self, done_upto: int, clock: float, aligner: _SourceAligner, into: Alignment) -> None:
         spans = self.normalized.spans
-        while self.next_span < len(spans) and spans[self.next_span].normalized_end <= done_upto:
+        while self.next_span < len(spans):
             span = spans[self.next_span]
-            known = [t for t in self.times[span.normalized_start : span.normalized_end] if t is not None]
             source_length = span.source_end - span.source_start
-            if source_length == span.normalized_end - span.normalized_start and len(known) == source_length:
-                pairs = known
-            else:
+            complete = span.normalized_end <= done_upto
+            if source_length == span.normalized_end - span.normalized_start:
+                self._release_copied(span, min(done_upto, span.normalized_end), clock, aligner, into)
+                if not complete:
+                    return
+            elif complete:
+                known = [t for t in self.times[span.normalized_start : span.normalized_end] if t is not None]
                 start = min((t[0] for t in known), default=clock)
                 end = max((t[1] for t in known), default=start)
                 step = (end - start) / max(source_length, 1)
-                pairs = [(start + i * step, start + (i + 1) * step) for i in range(source_length)]
-            for offset, (start, end) in enumerate(pairs):
-                aligner.place(_part_request_index(self.part, span.source_start + offset), start, end, into)
+                for offset in range(source_length):
+                    index = _part_request_index(self.part, span.source_start + offset)
+                    aligner.place(index, start + offset * step, start + (offset + 1) * step, into)
+            else:
+                return
             self.next_span += 1
+            self.placed = 0
+
+    def _release_copied(
+        self, span, upto: int, clock: float, aligner: _SourceAligner, into: Alignment
+    ) -> None:
+        last_end = clock
+        while span.normalized_start + self.placed < upto:
+            timed = self.times[span.normalized_start + self.placed]
+            if timed is None and upto < span.normalized_end:
+                return  # not spoken yet
+            # A character the engine gave no time (it is past the chunk's end) sits at the previous end.
+            start, end = timed if timed is not None else (last_end, last_end)
+            aligner.place(_part_request_index(self.part, span.source_start + self.placed), start, end, into)
+            last_end = end
+            self.placed += 1
 
 
 def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[SpeechPiece]:
