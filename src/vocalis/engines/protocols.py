@@ -178,3 +178,63 @@ class Aligner(Protocol):
     def align(self, audio: np.ndarray, words: list[str], language: str) -> list[AlignedWord]: ...
 
     def unload(self) -> None: ...
+
+
+# Voice conversion ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeakerReference:
+    """A speaker's timbre as one voice converter encodes it, derived once from their recordings and kept.
+
+    `engine` names the converter that made it (its `name`); another converter, or the same one with other
+    weights (a different `embedding` length), refuses it. `embedding` is a float32 vector meant to be
+    stored as it is (e.g. `embedding.tobytes()`); references of several clips of one speaker are combined
+    with `average`.
+    """
+
+    engine: str
+    embedding: np.ndarray
+
+    @classmethod
+    def average(cls, references: list[SpeakerReference]) -> SpeakerReference:
+        if not references or len({(r.engine, r.embedding.shape) for r in references}) != 1:
+            raise ValueError("average needs one or more references of one engine and size")
+        mean = np.mean([r.embedding for r in references], axis=0).astype(np.float32)
+        return cls(references[0].engine, mean)
+
+
+@dataclass
+class ConversionOptions:
+    """Per-request knobs of a conversion. `variation` (0..1) is how freely the converter may depart from
+    the most likely rendering (0 is deterministic); a fixed `seed` makes the output repeatable."""
+
+    variation: float = 0.3
+    seed: int | None = None
+
+
+@runtime_checkable
+class VoiceConverter(Protocol):
+    """Any speech (a recording or TTS output) → the same words, timing and intonation in another voice.
+
+    Audio goes in as mono float32 at any `sample_rate` and comes out at the converter's `sample_rate`,
+    as long as the input give or take the converter's frame size. `source` is the input's own speaker
+    when the caller already knows it (e.g. a premade voice's stored reference); else it is measured from
+    the input itself.
+    """
+
+    name: str
+    sample_rate: int
+
+    def reference(self, audio: np.ndarray, sample_rate: int) -> SpeakerReference: ...
+
+    def convert(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        target: SpeakerReference,
+        opts: ConversionOptions,
+        source: SpeakerReference | None = None,
+    ) -> np.ndarray: ...
+
+    def unload(self) -> None: ...
