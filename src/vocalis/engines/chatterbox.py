@@ -1,0 +1,147 @@
+"""Chatterbox (Resemble AI, MIT) as a `Synthesizer`: zero-shot TTS in the voice of its built-in speaker or of
+any reference clip, through the `chatterbox-tts` package and a local checkpoint folder (`ve.safetensors`,
+`t3_cfg.safetensors`, `s3gen.safetensors`, `tokenizer.json`, `conds.pt`, as `vocalis models pull
+chatterbox` installs them or the user's own copy).
+
+The model is a 0.5 B Llama text-to-speech-token model, a flow-matching token-to-mel decoder and a HiFi-GAN
+vocoder; it is used through the package rather than rewritten here. The package pins torch 2.6 and many
+heavy extras, so it is installed without its dependencies (README, "Neural cloning engines").
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vocalis.audio import resample
+from vocalis.engines import weights
+from vocalis.engines.protocols import EngineVoice, SpeechChunk, SynthesisOptions, VoiceSpec
+
+NAME = "chatterbox"
+VOICE_NAME = "default"  # the speaker of `conds.pt`
+SAMPLE_RATE = 24000  # S3Gen's output rate
+CHECKPOINT_FILES = ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors", "tokenizer.json")
+# How much of a reference clip conditions each part, as the package's own `prepare_conditionals` uses.
+_TOKEN_PROMPT_SECONDS = 6
+_DECODER_PROMPT_SECONDS = 10
+_TOKENIZER_RATE = 16000
+
+
+def temperature(variation: float) -> float:
+    """ElevenLabs' variation (1 - stability) → sampling temperature; 0.5 gives Chatterbox's default 0.8."""
+    return 0.2 + 1.2 * min(1.0, max(0.0, variation))
+
+
+class ChatterboxSynthesizer:
+    """`Synthesizer` on a Chatterbox checkpoint folder; nothing is read until first use.
+
+    `digests` maps file names to SHA-256 digests checked before loading (the pulled copy). Chatterbox has
+    no per-phoneme durations, so chunks carry no character timings (callers align the audio instead).
+    """
+
+    name = NAME
+    sample_rate = SAMPLE_RATE
+
+    def __init__(
+        self,
+        checkpoint_dir: str | os.PathLike[str],
+        digests: Mapping[str, str] | None = None,
+        threads: int = 2,
+        device: str = "cpu",
+    ):
+        self.checkpoint_dir = Path(checkpoint_dir)
+        self._digests = dict(digests or {})
+        self._threads = threads
+        self._device = device
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._builtin: Any = None  # conds.pt: generating replaces the model's own copy
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        self._load()
+
+    def unload(self) -> None:
+        with self._lock:
+            self._model = self._builtin = None
+
+    def voices(self) -> list[EngineVoice]:
+        return [EngineVoice(VOICE_NAME, "neutral", "en-us")]
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                missing = [n for n in CHECKPOINT_FILES if not (self.checkpoint_dir / n).is_file()]
+                if missing:
+                    raise weights.WeightsError(
+                        f"{self.checkpoint_dir} lacks {', '.join(missing)}; "
+                        "run `vocalis models pull chatterbox`"
+                    )
+                for name, digest in self._digests.items():
+                    weights.verified(self.checkpoint_dir / name, digest)
+                import torch
+                from chatterbox.tts import ChatterboxTTS
+
+                torch.set_num_threads(self._threads)
+                self._model = ChatterboxTTS.from_local(self.checkpoint_dir, self._device)
+                self._builtin = self._model.conds
+            return self._model
+
+    def synthesize(self, text: str, voice: VoiceSpec, opts: SynthesisOptions) -> Iterator[SpeechChunk]:
+        """The built-in speaker (`conds.pt`); other speakers come from `synthesize_like`."""
+        if voice.engine != self.name or any(name != VOICE_NAME for name, _ in voice.blend):
+            raise ValueError(f"chatterbox renders {VOICE_NAME!r} or a reference clip, not {voice}")
+        model = self._load()
+        if self._builtin is None:
+            raise weights.WeightsError(f"{self.checkpoint_dir} has no conds.pt (the built-in speaker)")
+        yield self._generate(model, self._builtin, text, opts)
+
+    def synthesize_like(
+        self, text: str, reference: np.ndarray, reference_rate: int, opts: SynthesisOptions
+    ) -> Iterator[SpeechChunk]:
+        """Speak `text` in the voice of `reference` (mono float32, a few seconds of clean speech)."""
+        model = self._load()
+        yield self._generate(model, self._conditionals(model, reference, reference_rate), text, opts)
+
+    def _conditionals(self, model: Any, reference: np.ndarray, reference_rate: int) -> Any:
+        import torch
+        from chatterbox.models.t3.modules.cond_enc import T3Cond
+        from chatterbox.tts import Conditionals
+
+        at_decoder_rate = resample(reference, reference_rate, SAMPLE_RATE)
+        at_tokenizer_rate = resample(reference, reference_rate, _TOKENIZER_RATE)
+        decoder_prompt = model.s3gen.embed_ref(
+            at_decoder_rate[: _DECODER_PROMPT_SECONDS * SAMPLE_RATE], SAMPLE_RATE, device=self._device
+        )
+        tokens, _ = model.s3gen.tokenizer.forward(
+            [at_tokenizer_rate[: _TOKEN_PROMPT_SECONDS * _TOKENIZER_RATE]],
+            max_len=model.t3.hp.speech_cond_prompt_len,
+        )
+        speaker = torch.from_numpy(
+            model.ve.embeds_from_wavs([at_tokenizer_rate], sample_rate=_TOKENIZER_RATE)
+        )
+        t3 = T3Cond(
+            speaker_emb=speaker.mean(axis=0, keepdim=True),
+            cond_prompt_speech_tokens=torch.atleast_2d(tokens),
+            emotion_adv=0.5 * torch.ones(1, 1, 1),
+        )
+        return Conditionals(t3, decoder_prompt).to(self._device)
+
+    def _generate(self, model: Any, conditionals: Any, text: str, opts: SynthesisOptions) -> SpeechChunk:
+        import torch
+
+        with self._lock:  # the package keeps the speaker on the model object, and seeds are global
+            model.conds = conditionals
+            if opts.seed is not None:
+                torch.manual_seed(opts.seed)
+            wav = model.generate(text, temperature=temperature(opts.variation))
+        audio = wav.squeeze(0).cpu().numpy().astype(np.float32)
+        return SpeechChunk(audio=np.clip(audio, -1.0, 1.0), text_start=0, text_end=len(text))
