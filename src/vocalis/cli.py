@@ -226,9 +226,9 @@ def models_list() -> None:
         "name", "status", "licence", "what it gives", title="Pullable (vocalis models pull NAME)"
     )
     for model in downloads.PULLABLE.values():
-        directory = downloads.installed_dir(settings.models_dir, model)
-        status = f"installed in {directory}" if directory else "not installed"
-        if directory and model.runtime_missing():
+        found = downloads.located(model, getattr(settings, model.path_setting), settings.models_dir)
+        status = f"installed in {found.directory}" if found else "not installed"
+        if found and model.runtime_missing():
             status += f"; needs {', '.join(model.runtime_missing())}: {model.install_hint}"
         pullable.add_row(model.name, status, model.licence, model.summary)
     console.print(pullable)

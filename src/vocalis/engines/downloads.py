@@ -56,6 +56,7 @@ class PullableModel:
     # Python modules the engine needs besides the weights, and how to get them.
     requires: tuple[str, ...]
     install_hint: str
+    path_setting: str  # the `Settings` field naming the user's own copy instead (VOCALIS_<FIELD>)
 
     def runtime_missing(self) -> list[str]:
         return [module for module in self.requires if importlib.util.find_spec(module) is None]
@@ -79,6 +80,7 @@ OPENVOICE_V2 = PullableModel(
     summary="OpenVoice v2 tone-colour converter: any speech into a reference speaker's voice (131 MB)",
     requires=("torch",),
     install_hint="pip install 'vocalis[neural]'",
+    path_setting="openvoice_path",
 )
 CHATTERBOX = PullableModel(
     name="chatterbox",
@@ -95,6 +97,7 @@ CHATTERBOX = PullableModel(
     summary="Chatterbox zero-shot TTS (Resemble AI): speaks in the voice of a reference clip (about 3 GB)",
     requires=("torch", "chatterbox"),
     install_hint="pip install --no-deps chatterbox-tts==0.1.7 (see README, Neural cloning engines)",
+    path_setting="chatterbox_path",
 )
 PULLABLE: dict[str, PullableModel] = {model.name: model for model in (OPENVOICE_V2, CHATTERBOX)}
 
