@@ -1,8 +1,9 @@
 """pipecat's ElevenLabs services against a live server, unchanged: the HTTP one posts to
-`/stream/with-timestamps`, the WebSocket one speaks the `multi-stream-input` protocol. Each test runs the
-service in a real pipecat pipeline (`pipecat.tests.utils.run_test`), collects the audio frames pipecat makes
-of the server's answers, and has Whisper tiny.en listen to them; word frames come from the server's
-alignments. The wire protocol pipecat 1.14 speaks is summarized in each test's docstring.
+`/stream/with-timestamps`, the WebSocket one speaks the `multi-stream-input` protocol, and the dialogue one
+that of `/v1/text-to-dialogue/multi-stream-input`. Each test runs the service in a real pipecat pipeline
+(`pipecat.tests.utils.run_test`), collects the audio frames pipecat makes of the server's answers, and has
+Whisper tiny.en listen to them; word frames come from the server's alignments. The wire protocol pipecat
+1.14 speaks is summarized in each test's docstring.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pipecat.frames.frames import (
     TTSTextFrame,
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.services.elevenlabs.dialogue.tts import ElevenLabsDialogueTTSService
 from pipecat.services.elevenlabs.tts import ElevenLabsHttpTTSService, ElevenLabsTTSService
 from pipecat.services.tts_service import TextAggregationMode
 from pipecat.tests.utils import SleepFrame, run_test
@@ -311,4 +313,30 @@ async def test_websocket_service_over_wss_trusts_ssl_cert_file(
     (context_id,) = run.context_ids()
     _assert_words(run, context_id, SECOND)
     _assert_heard(run.audio(context_id), SECOND)
+    _assert_clean_socket(opened, pipecat_log)
+
+
+# Text-to-Dialogue WebSocket (multi-stream-input) ----------------------------------------------------------
+async def test_dialogue_service_speaks_with_word_timestamps(server: LiveServer, pipecat_log: list[str]):
+    """ws://…/v1/text-to-dialogue/multi-stream-input?model_id=eleven_v4_turbo&output_format=pcm_24000
+    &sync_alignment=true with xi-api-key; registers {"context_id": "pipecat-keepalive", "voices": [voice]}
+    on connect (kept alive by {"context_id", "keep_alive": true}), then per reply {"context_id", "voices",
+    "voice_settings": {"stability"}}, {"context_id", "inputs": [{"text", "voice_id", "new_turn"}]},
+    {"context_id", "flush": true} and {"context_id", "close_context": true}; {"close_socket": true} at the
+    end. Reads `audio`, `alignment` {chars, char_start_times_ms, char_durations_ms} and `context_id`, and
+    takes `is_final` as the end of a context. eleven_v4_turbo is unknown here and falls back to eleven_v3."""
+    _warm(server, GEORGE, FAST_MODEL)
+    service = ElevenLabsDialogueTTSService(
+        api_key=TEST_API_KEY,
+        url=server.url.replace("http", "ws", 1),
+        settings=ElevenLabsDialogueTTSService.Settings(voice=GEORGE, stability=0.5),
+    )
+    opened = _connections(service)
+    run = await _run(service, [TTSSpeakFrame(SPEECH), TTSSpeakFrame(SECOND)])
+    first, second = run.context_ids()
+    assert [frame.context_id for frame in run.of(TTSStoppedFrame)] == [first, second]
+    assert {frame.sample_rate for frame in run.of(TTSAudioRawFrame)} == {24000}
+    for context_id, text in ((first, SPEECH), (second, SECOND)):
+        _assert_words(run, context_id, text)
+        _assert_heard(run.audio(context_id), text)
     _assert_clean_socket(opened, pipecat_log)

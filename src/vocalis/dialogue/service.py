@@ -200,22 +200,14 @@ def prepare(
     )
 
 
-def _shifted(alignment: Alignment, seconds: float) -> Alignment:
-    return Alignment(
-        list(alignment.characters),
-        [start + seconds for start in alignment.starts],
-        [end + seconds for end in alignment.ends],
-    )
-
-
-def _gap(at: float, seconds: float, sample_rate: int) -> DialoguePiece:
-    """The silence between two turns, carrying the separator of their texts."""
+def turn_gap(at: float, sample_rate: int) -> DialoguePiece:
+    """The silence between two turns, starting at `at` seconds, carrying the separator of their texts."""
     alignment = Alignment()
-    alignment.add(TURN_SEPARATOR, at, at + seconds)
+    alignment.add(TURN_SEPARATOR, at, at + TURN_GAP_SECONDS)
     normalized = Alignment()
-    normalized.add(TURN_SEPARATOR, at, at + seconds)
+    normalized.add(TURN_SEPARATOR, at, at + TURN_GAP_SECONDS)
     return DialoguePiece(
-        np.zeros(round(seconds * sample_rate), np.float32), sample_rate, alignment, normalized
+        np.zeros(round(TURN_GAP_SECONDS * sample_rate), np.float32), sample_rate, alignment, normalized
     )
 
 
@@ -226,7 +218,7 @@ async def pieces(speech: SpeechService, dialogue: PreparedDialogue) -> AsyncIter
     characters = 0  # alignment entries so far
     for index, line in enumerate(dialogue.lines):
         if index:
-            gap = _gap(clock, TURN_GAP_SECONDS, sample_rate)
+            gap = turn_gap(clock, sample_rate)
             clock += len(gap.audio) / sample_rate
             characters += len(gap.alignment)
             yield gap
@@ -245,8 +237,8 @@ async def pieces(speech: SpeechService, dialogue: PreparedDialogue) -> AsyncIter
                 yield DialoguePiece(
                     audio,
                     sample_rate,
-                    _shifted(piece.alignment, line_start),
-                    _shifted(piece.normalized_alignment, line_start),
+                    piece.alignment.shifted(line_start),
+                    piece.normalized_alignment.shifted(line_start),
                     segment,
                 )
 

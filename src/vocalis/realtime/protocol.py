@@ -29,16 +29,21 @@ CLOSE_INTERNAL_ERROR = 1011
 
 
 class SocketError(Exception):
-    """Ends a socket: the client gets `{"message", "error", "code"}` and then a close with `code`."""
+    """Ends a socket: the client gets `{"message", "error", "code"}` (and `param`, the field at fault, when
+    known) and then a close with `code`."""
 
-    def __init__(self, message: str, *, error: str, code: int = CLOSE_POLICY):
+    def __init__(self, message: str, *, error: str, code: int = CLOSE_POLICY, param: str | None = None):
         super().__init__(message)
         self.message = message
         self.error = error
         self.code = code
+        self.param = param
 
     def payload(self) -> dict:
-        return {"message": self.message, "error": self.error, "code": self.code}
+        payload: dict[str, Any] = {"message": self.message, "error": self.error, "code": self.code}
+        if self.param is not None:
+            payload["param"] = self.param
+        return payload
 
 
 @dataclass(frozen=True)
@@ -192,12 +197,18 @@ def locators_field(message: dict[str, Any]) -> list[PronunciationDictionaryLocat
         ) from None
 
 
-def alignment_payload(alignment: Alignment, offset: float) -> dict | None:
-    """An alignment in the sockets' shape: milliseconds relative to the returned chunk."""
-    if not alignment.characters:
-        return None
+def alignment_ms(alignment: Alignment, offset: float) -> tuple[list[int], list[int]]:
+    """Start times and durations in milliseconds relative to `offset` (the returned chunk's start)."""
     starts = [max(0, round((start - offset) * 1000)) for start in alignment.starts]
     durations = [max(0, round((end - offset) * 1000) - start) for end, start in zip(alignment.ends, starts)]
+    return starts, durations
+
+
+def alignment_payload(alignment: Alignment, offset: float) -> dict | None:
+    """An alignment in the TTS sockets' shape: milliseconds relative to the returned chunk."""
+    if not alignment.characters:
+        return None
+    starts, durations = alignment_ms(alignment, offset)
     # The AsyncAPI file spells the durations `charsDurationsMs`; the service, the SDK's models and pipecat
     # use `charDurationsMs`. Both are sent.
     return {

@@ -3,6 +3,9 @@
 A reader task moves client frames into an inbox; the session reads the inbox with the inactivity timeout,
 so idle sockets close on time, and a failing generation posts its error to the same inbox. Every exit
 path cancels the contexts' work, so no synthesis outlives its socket.
+
+`SocketSession` and `MultiContextSession` are the shapes the dialogue sockets (`realtime.dialogue_sessions`)
+share; what a context is and how a message feeds it is each socket's own.
 """
 
 from __future__ import annotations
@@ -121,19 +124,20 @@ class _Connection:
                 pass
 
 
-class _Session(ABC):
+class SocketSession(ABC):
+    # How a client keeps an idle socket open, for the timeout error.
+    keep_alive_hint = "Send a single space as text to keep the connection alive."
+
     def __init__(
         self,
         websocket: WebSocket,
         speech: SpeechService,
-        voice_id: str,
         authenticate: Authenticator,
         header_key: str | None,
         send_timeout: float,
     ):
         self.connection = _Connection(websocket, send_timeout)
         self.speech = speech
-        self.voice_id = voice_id
         self.authenticate = authenticate
         self.header_key = header_key
         self.key_id: str | None = None
@@ -171,6 +175,10 @@ class _Session(ABC):
     async def converse(self) -> None:
         """Read the client's messages until the conversation ends."""
 
+    @abstractmethod
+    def _new_context(self, context_id: str | None, message: dict) -> SpeechContext:
+        """The context that `message` (its first message) opens."""
+
     def _authenticate(self, key: str | None) -> None:
         try:
             self.key_id = self.authenticate(key)
@@ -178,22 +186,21 @@ class _Session(ABC):
             raise SocketError(error.message, error=error.code) from None
         self.authenticated = True
 
-    def _new_context(self, context_id: str | None, message: dict) -> SpeechContext:
+    def _context_arguments(self, context_id: str | None, message: dict) -> dict[str, Any]:
+        """What every context takes from the session and its first message; without a header key, the
+        connection's first context message must carry the key."""
         assert self.options is not None
         if not self.authenticated:
             self._authenticate(api_key_field(message))
-        return SpeechContext(
-            self.speech,
-            voice_id=self.voice_id,
-            options=self.options,
-            key_id=self.key_id,
-            emit=self._send,
-            fail=self.connection.fail,
-            context_id=context_id,
-            voice_settings=voice_settings_field(message),
-            schedule=schedule_field(message),
-            locators=locators_field(message),
-        )
+        return {
+            "options": self.options,
+            "key_id": self.key_id,
+            "emit": self._send,
+            "fail": self.connection.fail,
+            "context_id": context_id,
+            "voice_settings": voice_settings_field(message),
+            "locators": locators_field(message),
+        }
 
     async def _send(self, message: dict) -> None:
         await self.connection.send(message)
@@ -202,11 +209,22 @@ class _Session(ABC):
         frame = await self.connection.next(timeout)
         return None if frame is None else parse_message(frame)
 
+    async def _next_for(self, context: SpeechContext) -> dict:
+        """The next message of a one-context socket; the timeout error once the context is idle too long."""
+        assert self.options is not None
+        timeout = self.options.inactivity_timeout
+        while True:
+            message = await self._next_message(max(0.05, timeout - context.idle_for()))
+            if message is not None:
+                return message
+            if not context.busy and context.idle_for() >= timeout:
+                raise self._timeout_error()
+
     def _timeout_error(self) -> SocketError:
         assert self.options is not None
         return SocketError(
             f"Have not received a new text input within the timeout of {self.options.inactivity_timeout:g} "
-            "seconds. Streaming input terminated. Send a single space as text to keep the connection alive.",
+            f"seconds. Streaming input terminated. {self.keep_alive_hint}",
             error="input_timeout_exceeded",
         )
 
@@ -219,45 +237,8 @@ class _Session(ABC):
             await context.cancel()
 
 
-class StreamInputSession(_Session):
-    """`/v1/text-to-speech/{voice_id}/stream-input`: an initialize message, text, then `text: ""`."""
-
-    async def converse(self) -> None:
-        assert self.options is not None
-        timeout = self.options.inactivity_timeout
-        first = await self._next_message(timeout)
-        if first is None:
-            raise self._timeout_error()
-        text = text_field(first)
-        if text is None or (text and text.strip()):
-            raise SocketError(
-                'The first message must initialize the connection with {"text": " "} (a single space), '
-                "optionally with voice_settings, generation_config and xi_api_key.",
-                error="invalid_message",
-            )
-        context = self._new_context(None, first)
-        self.contexts[DEFAULT_CONTEXT_ID] = context
-        if text == "":
-            await context.finish()
-            return
-        while True:
-            message = await self._next_message(max(0.05, timeout - context.idle_for()))
-            if message is None:
-                if context.busy or context.idle_for() < timeout:
-                    continue
-                raise self._timeout_error()
-            text = text_field(message)
-            context.configure(voice_settings_field(message), schedule_field(message))
-            if text == "":
-                await context.finish()
-                return
-            context.add_text(
-                text or "", flush=flag(message, "flush"), try_trigger=flag(message, "try_trigger_generation")
-            )
-
-
-class MultiStreamInputSession(_Session):
-    """`/v1/text-to-speech/{voice_id}/multi-stream-input`: up to five contexts, each closed on its own."""
+class MultiContextSession(SocketSession):
+    """Up to five contexts on one socket, each closed on its own; idle ones close, `close_socket` ends all."""
 
     async def converse(self) -> None:
         assert self.options is not None
@@ -272,40 +253,28 @@ class MultiStreamInputSession(_Session):
                     raise self._timeout_error()
                 continue
             last_message = now
-            if flag(message, "close_socket"):
+            closes_socket = flag(message, "close_socket")
+            # A close_socket that names a context also carries that context's last input.
+            if not closes_socket or message.get("context_id") or message.get("contextId"):
+                self._handle(message)
+            if closes_socket:
                 await self._close_socket()
                 return
-            self._handle(message)
 
+    @abstractmethod
     def _handle(self, message: dict) -> None:
-        context_id = message.get("context_id") or message.get("contextId") or DEFAULT_CONTEXT_ID
-        if not isinstance(context_id, str):
-            raise SocketError("context_id must be a string.", error="invalid_message")
-        text = text_field(message)
-        context = self.contexts.get(context_id)
-        if flag(message, "close_context"):
-            if context is not None:
-                self._close_context(context_id, generate_buffer=False)
-            return
-        if context is None:
-            if not text and not flag(message, "flush"):
-                return  # a keep-alive, or a control message for a context that has already ended
-            if len(self.contexts) >= MAX_CONTEXTS:
-                raise SocketError(
-                    f"A connection can have at most {MAX_CONTEXTS} open contexts; close one (close_context) "
-                    f"before opening context {context_id!r}.",
-                    error="max_active_contexts_exceeded",
-                )
-            context = self._new_context(context_id, message)
-            self.contexts[context_id] = context
-        else:
-            context.configure(voice_settings_field(message), schedule_field(message))
-        if text == "" and not flag(message, "flush"):
-            context.touch()  # keep-alive: on this socket an empty text never closes anything
-            return
-        context.add_text(
-            text or "", flush=flag(message, "flush"), try_trigger=flag(message, "try_trigger_generation")
-        )
+        """Apply one client message (other than a bare close_socket) to its context."""
+
+    def _open(self, context_id: str, message: dict) -> SpeechContext:
+        if len(self.contexts) >= MAX_CONTEXTS:
+            raise SocketError(
+                f"A connection can have at most {MAX_CONTEXTS} open contexts; close one (close_context) "
+                f"before opening context {context_id!r}.",
+                error="max_active_contexts_exceeded",
+            )
+        context = self._new_context(context_id, message)
+        self.contexts[context_id] = context
+        return context
 
     def _close_context(self, context_id: str, *, generate_buffer: bool) -> None:
         context = self.contexts.pop(context_id)
@@ -329,3 +298,77 @@ class MultiStreamInputSession(_Session):
             self._close_context(context_id, generate_buffer=True)
         if self.closing:
             await asyncio.gather(*self.closing)
+
+
+class _SpeechSession(SocketSession):
+    """A TTS socket: every context speaks the voice of the URL."""
+
+    def __init__(self, websocket: WebSocket, speech: SpeechService, voice_id: str, *args: Any):
+        super().__init__(websocket, speech, *args)
+        self.voice_id = voice_id
+
+    def _new_context(self, context_id: str | None, message: dict) -> SpeechContext:
+        arguments = self._context_arguments(context_id, message)
+        return SpeechContext(
+            self.speech, voice_id=self.voice_id, schedule=schedule_field(message), **arguments
+        )
+
+
+class StreamInputSession(_SpeechSession):
+    """`/v1/text-to-speech/{voice_id}/stream-input`: an initialize message, text, then `text: ""`."""
+
+    async def converse(self) -> None:
+        assert self.options is not None
+        timeout = self.options.inactivity_timeout
+        first = await self._next_message(timeout)
+        if first is None:
+            raise self._timeout_error()
+        text = text_field(first)
+        if text is None or (text and text.strip()):
+            raise SocketError(
+                'The first message must initialize the connection with {"text": " "} (a single space), '
+                "optionally with voice_settings, generation_config and xi_api_key.",
+                error="invalid_message",
+            )
+        context = self._new_context(None, first)
+        self.contexts[DEFAULT_CONTEXT_ID] = context
+        if text == "":
+            await context.finish()
+            return
+        while True:
+            message = await self._next_for(context)
+            text = text_field(message)
+            context.configure(voice_settings_field(message), schedule_field(message))
+            if text == "":
+                await context.finish()
+                return
+            context.add_text(
+                text or "", flush=flag(message, "flush"), try_trigger=flag(message, "try_trigger_generation")
+            )
+
+
+class MultiStreamInputSession(_SpeechSession, MultiContextSession):
+    """`/v1/text-to-speech/{voice_id}/multi-stream-input`: up to five contexts, each closed on its own."""
+
+    def _handle(self, message: dict) -> None:
+        context_id = message.get("context_id") or message.get("contextId") or DEFAULT_CONTEXT_ID
+        if not isinstance(context_id, str):
+            raise SocketError("context_id must be a string.", error="invalid_message")
+        text = text_field(message)
+        context = self.contexts.get(context_id)
+        if flag(message, "close_context"):
+            if context is not None:
+                self._close_context(context_id, generate_buffer=False)
+            return
+        if context is None:
+            if not text and not flag(message, "flush"):
+                return  # a keep-alive, or a control message for a context that has already ended
+            context = self._open(context_id, message)
+        else:
+            context.configure(voice_settings_field(message), schedule_field(message))
+        if text == "" and not flag(message, "flush"):
+            context.touch()  # keep-alive: on this socket an empty text never closes anything
+            return
+        context.add_text(
+            text or "", flush=flag(message, "flush"), try_trigger=flag(message, "try_trigger_generation")
+        )

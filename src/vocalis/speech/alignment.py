@@ -24,6 +24,14 @@ class Alignment:
     def __len__(self) -> int:
         return len(self.characters)
 
+    def shifted(self, seconds: float) -> Alignment:
+        """A copy whose times are `seconds` later."""
+        return Alignment(
+            list(self.characters),
+            [start + seconds for start in self.starts],
+            [end + seconds for end in self.ends],
+        )
+
     def to_json(self) -> dict:
         return {
             "characters": self.characters,
