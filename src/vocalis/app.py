@@ -13,11 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vocalis import __version__
 from vocalis.api import (
+    audio_isolation,
     forced_alignment,
     history,
     models,
     openai,
-    pronunciation_dictionaries,
     speech_to_text,
     text_to_dialogue,
     text_to_dialogue_websockets,
@@ -93,9 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         text_to_speech_websockets,
         text_to_dialogue_websockets,
         speech_to_text,
+        audio_isolation,
         forced_alignment,
         voices,
-        pronunciation_dictionaries,
         models,
         history,
         user,

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     chatterbox_path: Path | None = Field(
         default=None, description="Own Chatterbox checkpoint folder (as ChatterboxTTS.from_local reads it)."
     )
+    isolation_engine: str = Field(
+        default="deepfilternet3", description="Voice isolator: deepfilternet3 (best) or rnnoise (fastest)."
+    )
     max_upload_bytes: int = Field(default=1 << 30, description="Largest accepted upload (1 GiB).")
     allow_remote_urls: bool = Field(
         default=False, description="Let requests name audio by URL (`cloud_storage_url`); off by default."

@@ -10,15 +10,14 @@ from typing import Any
 from vocalis.config import Settings
 from vocalis.engines import downloads
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
+from vocalis.isolation.service import IsolationService
 from vocalis.jobs import JobRunner
-from vocalis.pronunciation.dictionaries import PronunciationDictionaries
 from vocalis.speech.service import SpeechService
 from vocalis.store.api_keys import ApiKeyRepository
 from vocalis.store.blobs import BlobStore, open_blob_store
 from vocalis.store.database import Database
 from vocalis.store.history import HistoryRepository
 from vocalis.store.jobs import JobRepository
-from vocalis.store.pronunciation_dictionaries import PronunciationDictionaryRepository
 from vocalis.store.transcripts import TranscriptRepository
 from vocalis.store.voices import VoiceRepository
 from vocalis.store.webhooks import WebhookRepository
@@ -50,6 +49,10 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
         factories["speaker"] = lambda: _import("vocalis.engines.speaker").SpeakerEmbedder(
             threads=settings.engine_threads
         )
+    if "deepfilternet3" in installed:
+        factories["deepfilternet3"] = lambda: _import("vocalis.engines.deepfilter").DeepFilterEnhancer()
+    if "rnnoise" in installed:
+        factories["rnnoise"] = lambda: _import("vocalis.engines.rnnoise").RNNoiseEnhancer()
     openvoice = downloads.located(downloads.OPENVOICE_V2, settings.openvoice_path, settings.models_dir)
     if "openvoice" in installed and openvoice is not None:
         factories["openvoice-v2"] = lambda: _import("vocalis.engines.openvoice").OpenVoiceConverter(
@@ -83,13 +86,13 @@ class Services:
     voices: VoiceLibrary
     history: HistoryRepository
     speech: SpeechService
-    pronunciation_dictionaries: PronunciationDictionaries
     transcripts: TranscriptRepository
     transcription: TranscriptionService
     webhooks: WebhookRepository
     jobs: JobRepository
     runner: JobRunner
     webhook_sender: WebhookSender
+    isolation: IsolationService
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -110,7 +113,6 @@ class Services:
             api_keys.create("VOCALIS_API_KEY", settings.api_key)
         webhooks = WebhookRepository(database)
         jobs = JobRepository(database)
-        dictionaries = PronunciationDictionaries(PronunciationDictionaryRepository(database))
         return cls(
             settings=settings,
             database=database,
@@ -119,14 +121,16 @@ class Services:
             api_keys=api_keys,
             voices=voices,
             history=history,
-            speech=SpeechService(registry, voices, history, dictionaries),
-            pronunciation_dictionaries=dictionaries,
+            speech=SpeechService(registry, voices, history),
             transcripts=TranscriptRepository(database),
             transcription=TranscriptionService(registry),
             webhooks=webhooks,
             jobs=jobs,
             runner=JobRunner(jobs),
             webhook_sender=WebhookSender(webhooks),
+            isolation=IsolationService(
+                registry, history, settings.isolation_engine, settings.max_upload_bytes
+            ),
         )
 
     def close(self) -> None:

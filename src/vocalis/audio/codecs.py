@@ -71,6 +71,28 @@ def decode_pcm_s16le(data: bytes, sample_rate: int) -> Audio:
     return Audio(samples=samples, sample_rate=sample_rate)
 
 
+def decode_pcm_s16le_stream(
+    source: BinaryIO, source_rate: int, sample_rate: int, chunk_seconds: float = 30.0
+) -> Iterator[np.ndarray]:
+    """`decode_stream` for headerless mono s16le samples recorded at `source_rate`: read block by block,
+    resampled as a stream to float32 chunks of `chunk_seconds` at `sample_rate`, in flat memory."""
+    block_bytes = 2 * max(1, round(chunk_seconds * source_rate))
+
+    def pieces() -> Iterator[np.ndarray]:
+        stream = soxr.ResampleStream(source_rate, sample_rate, 1, dtype="float32", quality="HQ")
+        read = 0
+        while block := source.read(block_bytes):
+            read += len(block)
+            if len(block) % 2:
+                block += source.read(1)  # a short read split a sample
+            yield stream.resample_chunk(decode_pcm_s16le(block, source_rate).samples)
+        if read == 0:
+            raise AudioDecodeError("The audio is empty (0 bytes).")
+        yield stream.resample_chunk(np.zeros(0, np.float32), last=True)
+
+    return _fixed_chunks(pieces(), max(1, round(chunk_seconds * sample_rate)))
+
+
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     """Resample float32 mono samples with soxr's high-quality filter."""
     samples = np.ascontiguousarray(samples, dtype=np.float32)

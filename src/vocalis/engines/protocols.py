@@ -6,7 +6,7 @@ plain dataclasses back, so they can be run in a worker thread, a process pool or
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -44,16 +44,12 @@ class SynthesisOptions:
     `speed` is the final pace (request speed x voice speed). `variation` is 0..1 where 0 is the most
     stable (monotone, repeatable) and 1 the most varied; it comes from `1 - stability`.
     A fixed `seed` makes the output repeatable for the same text and options.
-    `pronunciations` holds `(start, end, ipa)` for words of the text to synthesize whose pronunciation the
-    request gave (SSML `<phoneme>`, pronunciation dictionaries), in espeak-style IPA: engines that speak
-    phonemes use these instead of their own reading of those words.
     """
 
     speed: float = 1.0
     variation: float = 0.5
     seed: int | None = None
     language: str = "en-us"
-    pronunciations: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass
@@ -240,5 +236,25 @@ class VoiceConverter(Protocol):
         opts: ConversionOptions,
         source: SpeakerReference | None = None,
     ) -> np.ndarray: ...
+
+    def unload(self) -> None: ...
+
+
+# Voice isolation ----------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Enhancer(Protocol):
+    """Voice isolation: speech kept, background noise and music suppressed.
+
+    `enhance` takes mono float32 chunks at `sample_rate`, of any lengths, and yields the enhanced audio as it
+    becomes ready, aligned with the input (the engine compensates its own delay) and, once the input ends,
+    exactly as long as it. Every call has its own model state, so several streams can run at once.
+    """
+
+    name: str
+    sample_rate: int
+
+    def enhance(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]: ...
 
     def unload(self) -> None: ...

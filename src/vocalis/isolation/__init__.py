@@ -1,0 +1,1 @@
+"""Voice isolation (ElevenLabs' Voice Isolator): speech kept, background noise and music removed."""
