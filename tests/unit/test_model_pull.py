@@ -23,6 +23,7 @@ from vocalis.engines import downloads
 from vocalis.engines.downloads import HubFile, PullError
 from vocalis.engines.protocols import ConversionOptions
 from vocalis.engines.weights import file_sha256
+from vocalis.errors import InvalidRequest
 from vocalis.services import Services
 
 REPO = downloads.OPENVOICE_V2.repo
@@ -219,6 +220,8 @@ def test_cli_pull_list_and_serve(hub: Hub, tmp_path: Path):
     try:
         model = next(m for m in services.registry.models() if m.model_id == "openvoice-v2")
         assert model.can_do_voice_conversion and not model.can_do_text_to_speech
+        with pytest.raises(InvalidRequest, match="cannot speak text"):
+            services.registry.model("openvoice-v2")  # the lookup every TTS path makes
         converter = services.registry.engine("openvoice-v2")
         speech = np.sin(np.arange(22050) * 0.05).astype(np.float32) * 0.3
         target = converter.reference(speech, 22050)
