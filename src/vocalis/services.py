@@ -12,12 +12,14 @@ from vocalis.engines import downloads
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
 from vocalis.isolation.service import IsolationService
 from vocalis.jobs import JobRunner
+from vocalis.pronunciation.dictionaries import PronunciationDictionaries
 from vocalis.speech.service import SpeechService
 from vocalis.store.api_keys import ApiKeyRepository
 from vocalis.store.blobs import BlobStore, open_blob_store
 from vocalis.store.database import Database
 from vocalis.store.history import HistoryRepository
 from vocalis.store.jobs import JobRepository
+from vocalis.store.pronunciation_dictionaries import PronunciationDictionaryRepository
 from vocalis.store.transcripts import TranscriptRepository
 from vocalis.store.voices import VoiceRepository
 from vocalis.store.webhooks import WebhookRepository
@@ -86,6 +88,7 @@ class Services:
     voices: VoiceLibrary
     history: HistoryRepository
     speech: SpeechService
+    pronunciation_dictionaries: PronunciationDictionaries
     transcripts: TranscriptRepository
     transcription: TranscriptionService
     webhooks: WebhookRepository
@@ -113,6 +116,7 @@ class Services:
             api_keys.create("VOCALIS_API_KEY", settings.api_key)
         webhooks = WebhookRepository(database)
         jobs = JobRepository(database)
+        dictionaries = PronunciationDictionaries(PronunciationDictionaryRepository(database))
         return cls(
             settings=settings,
             database=database,
@@ -121,7 +125,8 @@ class Services:
             api_keys=api_keys,
             voices=voices,
             history=history,
-            speech=SpeechService(registry, voices, history),
+            speech=SpeechService(registry, voices, history, dictionaries),
+            pronunciation_dictionaries=dictionaries,
             transcripts=TranscriptRepository(database),
             transcription=TranscriptionService(registry),
             webhooks=webhooks,

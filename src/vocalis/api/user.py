@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from fastapi import APIRouter
 
+from vocalis.accounts.identity import user_id as account_user_id
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
 from vocalis.schemas.account import ExtendedSubscription, Subscription, UserResponse
 from vocalis.services import Services
@@ -32,7 +31,7 @@ def _subscription(services: Services) -> dict:
 @router.get("/v1/user", response_model=UserResponse)
 def get_user(services: ServicesDependency, _key: KeyIdDependency) -> UserResponse:
     home = services.settings.home_dir
-    user_id = hashlib.sha256(str(home).encode()).hexdigest()[:28]
+    user_id = account_user_id(home)
     return UserResponse(
         user_id=user_id,
         workspace_id=user_id,

@@ -206,7 +206,7 @@ class KokoroSynthesizer(LazyOnnxSession):
         rng = np.random.default_rng(opts.seed)
         speed = np.array([phonemes.clamp_speed(opts.speed)], dtype=np.float32)
         variation = min(max(opts.variation, 0.0), 1.0)
-        for sentence in phonemes.phonemize(text, language):
+        for sentence in phonemes.phonemize(text, language, opts.pronunciations):
             symbols, spans = phonemes.substitute(sentence.phonemes, sentence.spans, _ESPEAK_TO_KOKORO)
             kept = [(s, span) for s, span in zip(symbols, spans, strict=True) if s in self._vocab]
             if not kept:

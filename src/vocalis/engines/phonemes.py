@@ -9,7 +9,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Span = tuple[int, int]
 
@@ -209,7 +209,9 @@ def _align(ctx: list[str], units: list[str]) -> list[list[int]]:
     return out
 
 
-def phonemize(text: str, language: str = "en-us") -> list[PhonemeSentence]:
+def phonemize(
+    text: str, language: str = "en-us", given: Sequence[tuple[int, int, str]] = ()
+) -> list[PhonemeSentence]:
     """Phonemize `text` into espeak sentences whose spans tile the text from 0 to `len(text)`.
 
     espeak phonemizes the whole text in one call, so it keeps its context (reduced function words,
@@ -221,6 +223,9 @@ def phonemize(text: str, language: str = "en-us") -> list[PhonemeSentence]:
     words one text word. Spaces and punctuation between two words belong to the text between them; a
     sentence's leading and trailing silence to the text before its first and after its last word.
     Sentences without any sounded word are dropped (their text joins a neighbour's span).
+
+    `given` holds `(start, end, ipa)` for words whose pronunciation the request gave: their phonemes are
+    `ipa` (espeak-style IPA) instead of espeak's reading, spanning `text[start:end]`.
     """
     words = _text_words(text, language)
     units, unit_word = [], []
@@ -336,7 +341,28 @@ def phonemize(text: str, language: str = "en-us") -> list[PhonemeSentence]:
                 tail_span=tail if tail[0] < tail[1] else (words[last_word].start, words[last_word].end),
             )
         )
-    return result
+    return [_with_given(sentence, given) for sentence in result] if given else result
+
+
+def _with_given(sentence: PhonemeSentence, given: Sequence[tuple[int, int, str]]) -> PhonemeSentence:
+    """`sentence` with the phonemes espeak read for each given word replaced by the given ones.
+
+    A given word's phonemes are the sounded ones whose spans lie inside it; the run from its first to its
+    last (word breaks inside a phrase included) becomes its IPA. Breaks around the word stay.
+    """
+    phonemes, spans = list(sentence.phonemes), list(sentence.spans)
+    for start, end, ipa in sorted(given, reverse=True):  # from the end, so earlier indices stay valid
+        inside = [
+            index
+            for index, (span, phoneme) in enumerate(zip(spans, phonemes, strict=True))
+            if phoneme not in _BREAKS and start <= span[0] and span[1] <= end and span[0] < span[1]
+        ]
+        if not inside:
+            continue
+        symbols = list(unicodedata.normalize("NFD", ipa))
+        phonemes[inside[0] : inside[-1] + 1] = symbols
+        spans[inside[0] : inside[-1] + 1] = [(start, end)] * len(symbols)
+    return replace(sentence, phonemes=tuple(phonemes), spans=tuple(spans))
 
 
 def substitute(

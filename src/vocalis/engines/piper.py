@@ -138,7 +138,7 @@ class PiperSynthesizer(LazyOnnxSession):
         length_scale = 1.0 / phonemes.clamp_speed(opts.speed)
         noise_scale, noise_w = noise_scales(opts.variation)
         pad, bos, eos = self._id_map["_"], self._id_map["^"], self._id_map["$"]
-        for sentence in phonemes.phonemize(text, language):
+        for sentence in phonemes.phonemize(text, language, opts.pronunciations):
             # Each phoneme lasts for its id and the pad after it; BOS and its pad lead, EOS trails.
             ids = bos + pad
             spans, id_counts = [sentence.lead_span], [len(ids)]

@@ -44,12 +44,16 @@ class SynthesisOptions:
     `speed` is the final pace (request speed x voice speed). `variation` is 0..1 where 0 is the most
     stable (monotone, repeatable) and 1 the most varied; it comes from `1 - stability`.
     A fixed `seed` makes the output repeatable for the same text and options.
+    `pronunciations` holds `(start, end, ipa)` for words of the text to synthesize whose pronunciation the
+    request gave (SSML `<phoneme>`, pronunciation dictionaries), in espeak-style IPA: engines that speak
+    phonemes use these instead of their own reading of those words.
     """
 
     speed: float = 1.0
     variation: float = 0.5
     seed: int | None = None
     language: str = "en-us"
+    pronunciations: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass

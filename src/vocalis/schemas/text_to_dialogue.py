@@ -32,9 +32,8 @@ class TextToDialogueRequest(BaseModel):
     settings: DialogueSettings | None = None
     previous_text: str | None = None
     future_text: str | None = None
-    pronunciation_dictionary_locators: list[PronunciationDictionaryLocator] | None = Field(
-        default=None, max_length=3
-    )
+    # At most three: checked where they are resolved, so sockets get the same error as HTTP.
+    pronunciation_dictionary_locators: list[PronunciationDictionaryLocator] | None = None
     seed: int | None = Field(default=None, ge=0, le=4294967295)
     apply_text_normalization: Literal["auto", "on", "off"] = "auto"
     use_pvc_as_ivc: bool = False

@@ -20,9 +20,8 @@ class TextToSpeechRequest(BaseModel):
     model_id: str = DEFAULT_TTS_MODEL
     language_code: str | None = None
     voice_settings: VoiceSettings | None = None
-    pronunciation_dictionary_locators: list[PronunciationDictionaryLocator] | None = Field(
-        default=None, max_length=3
-    )
+    # At most three: checked where they are resolved, so sockets get the same error as HTTP.
+    pronunciation_dictionary_locators: list[PronunciationDictionaryLocator] | None = None
     seed: int | None = Field(default=None, ge=0, le=4294967295)
     previous_text: str | None = None
     next_text: str | None = None

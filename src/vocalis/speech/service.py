@@ -16,6 +16,7 @@ from vocalis.audio import OutputFormat, StreamingEncoder, encode, parse_output_f
 from vocalis.engines.protocols import SynthesisOptions
 from vocalis.engines.registry import EngineRegistry, ModelInfo
 from vocalis.errors import InvalidRequest
+from vocalis.pronunciation.dictionaries import Locator, PronunciationDictionaries
 from vocalis.schemas.text_to_speech import TextToSpeechRequest
 from vocalis.speech.alignment import Alignment
 from vocalis.speech.synthesis import SpeechInput, SpeechPiece, synthesize
@@ -90,10 +91,17 @@ def _stable_seed(*parts: str) -> int:
 
 
 class SpeechService:
-    def __init__(self, registry: EngineRegistry, voices: VoiceLibrary, history: HistoryRepository):
+    def __init__(
+        self,
+        registry: EngineRegistry,
+        voices: VoiceLibrary,
+        history: HistoryRepository,
+        dictionaries: PronunciationDictionaries,
+    ):
         self.registry = registry
         self.voices = voices
         self.history = history
+        self.dictionaries = dictionaries
 
     def prepare(
         self,
@@ -137,12 +145,13 @@ class SpeechService:
                 f"apply_text_normalization cannot be turned on for {model.model_id}; use 'auto' or 'off'.",
                 code="invalid_parameters",
             )
-        if body.pronunciation_dictionary_locators:
-            missing = body.pronunciation_dictionary_locators[0].pronunciation_dictionary_id
-            raise InvalidRequest(
-                f"Pronunciation dictionary {missing!r} was not found.",
-                code="pronunciation_dictionary_not_found",
-            )
+        # Phoneme rules apply on every model: the local engines all speak from phonemes.
+        lexicon = self.dictionaries.lexicon(
+            [
+                Locator(locator.pronunciation_dictionary_id, locator.version_id)
+                for locator in body.pronunciation_dictionary_locators or []
+            ]
+        )
         settings = self._merged_settings(voice.voice_id, body)
         latency = optimize_streaming_latency or 0
         normalize = body.apply_text_normalization == "on" or (
@@ -172,6 +181,7 @@ class SpeechService:
             normalize=normalize,
             first_chunk_chars=STREAM_FIRST_CHUNK_CHARS[first_chunk_level] if streaming else None,
             continues=bool((body.next_text or "").strip() or body.next_request_ids),
+            lexicon=lexicon,
         )
         return PreparedSpeech(
             request_id=uuid.uuid4().hex,

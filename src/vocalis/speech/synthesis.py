@@ -1,10 +1,13 @@
-"""Turn request text into timed speech pieces: markup → normalization → sentence chunks → engine.
+"""Turn request text into timed speech pieces: markup → pronunciations and normalization → sentence chunks →
+engine.
 
 Each piece carries its audio plus two alignments in absolute seconds: one over the request text
 (`alignment`) and one over the text the engine actually spoke (`normalized_alignment`). Timings come
 from the engine's own phoneme durations; characters that produce no sound (removed tags) get
 zero-length entries so that the alignment's characters always spell the request text. Audio tags' prosody
 reaches the engine as pace and pitch, so its timings stay exact; their gain is applied to its audio.
+Pronunciation dictionary aliases are rewritten spans like the normalizer's; given phonemes (dictionary rules,
+SSML `<phoneme>`) reach the engine as `SynthesisOptions.pronunciations`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vocalis.engines.protocols import SpeechChunk, SynthesisOptions, Synthesizer, VoiceSpec
+from vocalis.pronunciation.lexicon import Lexicon
+from vocalis.pronunciation.respelling import respell
 from vocalis.speech import markup
 from vocalis.speech.alignment import Alignment
 from vocalis.speech.normalization import NormalizedText, identity, normalize
@@ -40,6 +45,8 @@ class SpeechInput:
     # More speech follows in another request (`next_text` / `next_request_ids`): an unfinished last
     # sentence keeps a continuing intonation instead of falling as at the end of a statement.
     continues: bool = False
+    # The rules of the request's pronunciation dictionaries.
+    lexicon: Lexicon | None = None
 
 
 @dataclass
@@ -161,7 +168,9 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
             yield SpeechPiece(np.zeros(samples, dtype=np.float32), rate, alignment, Alignment())
             continue
         spec, part_options = _delivery(request, part.prosody)
-        normalized = normalize(part.text) if request.normalize else identity(part.text)
+        speak = normalize if request.normalize else identity
+        spoken = respell(part.text, part.phonemes, request.lexicon, speak)
+        normalized = spoken.normalized
         timer = _PartTimer(part, normalized)
         chunks = plan_chunks(normalized.text, request.first_chunk_chars)
         for chunk_start, chunk_end in chunks:
@@ -170,7 +179,7 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
             is_last = part_number == len(parts) - 1 and chunk_end == chunks[-1][1]
             if is_last and request.continues and not chunk_text.rstrip().endswith(SENTENCE_PUNCTUATION):
                 engine_text = chunk_text.rstrip() + ","
-            options = part_options
+            options = replace(part_options, pronunciations=spoken.within(chunk_start, chunk_end))
             if options.seed is not None:
                 options = replace(options, seed=(options.seed + chunk_number) % 2**32)
             chunk_number += 1

@@ -140,3 +140,35 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at_unix: Mapped[int] = mapped_column(BigInteger)
     updated_at_unix: Mapped[int] = mapped_column(BigInteger)
+
+
+class PronunciationDictionary(Base):
+    """A pronunciation dictionary; its rules live in versions, and every change of rules makes a new one."""
+
+    __tablename__ = "pronunciation_dictionaries"
+
+    dictionary_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    # Millisecond creation time: orders dictionaries made within the same second.
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+    archived_at_unix: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    workspace_access: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    latest_version_id: Mapped[str] = mapped_column(String(32))
+
+
+class PronunciationDictionaryVersion(Base):
+    """The rules of one dictionary version (never changed once written), as `Rule.to_json` dicts in order."""
+
+    __tablename__ = "pronunciation_dictionary_versions"
+
+    version_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dictionary_id: Mapped[str] = mapped_column(
+        String(32),
+        ForeignKey("pronunciation_dictionaries.dictionary_id", ondelete="CASCADE"),
+        index=True,
+    )
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rules_num: Mapped[int] = mapped_column(Integer)
