@@ -39,6 +39,7 @@ from vocalis.speech.synthesis import SpeechPiece
 Emit = Callable[[dict], Awaitable[None]]
 Fail = Callable[[Exception], Awaitable[None]]
 # A chunk ending in one of these ends its sentence; any other ending continues into the next chunk.
+SOCKET_MAX_CHUNK_CHARS = 150
 SENTENCE_ENDINGS = (".", "!", "?", "…", "。", "！", "？")
 
 
@@ -200,7 +201,12 @@ class SpeechContext:
         except VocalisError as error:
             raise SocketError(error.message, error=error.code, code=CLOSE_POLICY) from None
         # A chunk that stops mid-sentence keeps a continuing intonation: more text follows.
-        speech_input = replace(prepared.speech_input, continues=not text.rstrip().endswith(SENTENCE_ENDINGS))
+        speech_input = replace(
+            prepared.speech_input,
+            continues=not text.rstrip().endswith(SENTENCE_ENDINGS),
+            # A slow engine's long sentence would leave seconds without a message (pipecat gives up after 3 s).
+            max_chunk_chars=SOCKET_MAX_CHUNK_CHARS,
+        )
         prepared = replace(prepared, speech_input=speech_input)
         if self._first_prepared is None:
             self._first_prepared = prepared

@@ -42,6 +42,8 @@ class SpeechInput:
     normalize: bool = True
     # A short first chunk gets the first audio out sooner when streaming.
     first_chunk_chars: int | None = None
+    # Longest utterance given to the engine at once; sockets use shorter ones so audio messages keep coming.
+    max_chunk_chars: int = MAX_CHUNK_CHARS
     # More speech follows in another request (`next_text` / `next_request_ids`): an unfinished last
     # sentence keeps a continuing intonation instead of falling as at the end of a statement.
     continues: bool = False
@@ -57,8 +59,10 @@ class SpeechPiece:
     normalized_alignment: Alignment
 
 
-def plan_chunks(text: str, first_chunk_chars: int | None) -> list[tuple[int, int]]:
-    chunks = split_sentences(text, max_chars=MAX_CHUNK_CHARS)
+def plan_chunks(
+    text: str, first_chunk_chars: int | None, max_chunk_chars: int = MAX_CHUNK_CHARS
+) -> list[tuple[int, int]]:
+    chunks = split_sentences(text, max_chars=max_chunk_chars)
     if first_chunk_chars and chunks:
         start, end = chunks[0]
         if end - start > first_chunk_chars:
@@ -172,7 +176,7 @@ def synthesize(synthesizer: Synthesizer, request: SpeechInput) -> Iterator[Speec
         spoken = respell(part.text, part.phonemes, request.lexicon, speak)
         normalized = spoken.normalized
         timer = _PartTimer(part, normalized)
-        chunks = plan_chunks(normalized.text, request.first_chunk_chars)
+        chunks = plan_chunks(normalized.text, request.first_chunk_chars, request.max_chunk_chars)
         for chunk_start, chunk_end in chunks:
             chunk_text = normalized.text[chunk_start:chunk_end]
             engine_text = chunk_text
