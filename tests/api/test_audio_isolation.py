@@ -1,5 +1,5 @@
-"""Voice isolator through the ASGI app: audio and video of any rate and channel count in, isolated speech out
-(MP3, as long as the input), both engines, the documented limits and bad inputs as ElevenLabs-shaped errors."""
+"""Voice isolator through the ASGI app: audio and video of any rate and channel count in, isolated speech
+out (MP3, as long as the input), both engines, the documented limits, bad inputs as ElevenLabs errors."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def flac_claiming(seconds: float, rate: int = 8000) -> bytes:
 def input_kinds(noisy: np.ndarray) -> dict[str, tuple[bytes, str, dict]]:
     """(file, name, form fields) of the mixture as every kind of input the isolator takes."""
     rate44 = 44100
-    at44 = resample(noisy, SAMPLE_RATE, rate44)
+    at44, at48 = resample(noisy, SAMPLE_RATE, rate44), resample(noisy, SAMPLE_RATE, 48000)
     stereo = np.stack([at44, 0.5 * at44])  # unequal channels: the downmix is still the mixture, scaled
     wav = io.BytesIO()
     soundfile.write(wav, noisy, SAMPLE_RATE, format="WAV", subtype="FLOAT")
@@ -114,7 +114,7 @@ def input_kinds(noisy: np.ndarray) -> dict[str, tuple[bytes, str, dict]]:
     return {
         "wav 16 kHz": (wav.getvalue(), "mix.wav", {}),
         "stereo flac 44.1 kHz": (encoded(stereo, rate44, "flac", "flac", channels=2), "mix.flac", {}),
-        "opus in ogg 48 kHz": (encoded(resample(noisy, SAMPLE_RATE, 48000), 48000, "ogg", "libopus"), "m.ogg", {}),
+        "opus in ogg 48 kHz": (encoded(at48, 48000, "ogg", "libopus"), "mix.ogg", {}),
         "mkv video": (video(at44, rate44), "clip.mkv", {}),
         "pcm_s16le_16": (pcm, "mix.pcm", {"file_format": "pcm_s16le_16"}),
     }
@@ -152,7 +152,7 @@ def test_a_real_mp4_video_gives_its_speech(client: TestClient, corpus: Path):
     assert kept > 0.5, kept
 
 
-def test_stream_sends_the_same_audio_and_engines_are_chosen(client: TestClient, speech, tmp_path, model_cache):
+def test_stream_is_the_same_audio_and_engines_are_chosen(client: TestClient, speech, tmp_path, model_cache):
     noisy, clean = speech
     data = io.BytesIO()
     soundfile.write(data, noisy, SAMPLE_RATE, format="WAV")
