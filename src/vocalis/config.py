@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     isolation_engine: str = Field(
         default="deepfilternet3", description="Voice isolator: deepfilternet3 (best) or rnnoise (fastest)."
     )
+    sound_effects_model_path: Path | None = Field(
+        default=None, description="Stable Audio Open pipeline folder (diffusers layout) for sound effects."
+    )
+    sound_effects_steps: int = Field(default=100, ge=1, description="Diffusion steps per sound effect.")
     max_upload_bytes: int = Field(default=1 << 30, description="Largest accepted upload (1 GiB).")
     allow_remote_urls: bool = Field(
         default=False, description="Let requests name audio by URL (`cloud_storage_url`); off by default."

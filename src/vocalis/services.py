@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from vocalis.config import Settings
-from vocalis.engines import downloads
+from vocalis.engines import downloads, text_to_audio
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
 from vocalis.isolation.service import IsolationService
 from vocalis.jobs import JobRunner
 from vocalis.pronunciation.dictionaries import PronunciationDictionaries
+from vocalis.sound_effects.service import SoundEffectsService
 from vocalis.speech.service import SpeechService
 from vocalis.store.api_keys import ApiKeyRepository
 from vocalis.store.blobs import BlobStore, open_blob_store
@@ -55,6 +56,15 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
         factories["deepfilternet3"] = lambda: _import("vocalis.engines.deepfilter").DeepFilterEnhancer()
     if "rnnoise" in installed:
         factories["rnnoise"] = lambda: _import("vocalis.engines.rnnoise").RNNoiseEnhancer()
+    if "procedural-sfx" in installed:
+        factories["procedural-sfx"] = lambda: _import("vocalis.sound_effects.procedural").create(
+            settings.engine_threads
+        )
+    sound_model = text_to_audio.located(settings.sound_effects_model_path, settings.models_dir)
+    if "stable-audio-open" in installed and sound_model is not None:
+        factories["stable-audio-open"] = lambda: text_to_audio.StableAudioGenerator(
+            sound_model, steps=settings.sound_effects_steps, threads=settings.engine_threads
+        )
     openvoice = downloads.located(downloads.OPENVOICE_V2, settings.openvoice_path, settings.models_dir)
     if "openvoice" in installed and openvoice is not None:
         factories["openvoice-v2"] = lambda: _import("vocalis.engines.openvoice").OpenVoiceConverter(
@@ -96,6 +106,7 @@ class Services:
     runner: JobRunner
     webhook_sender: WebhookSender
     isolation: IsolationService
+    sound_effects: SoundEffectsService
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -136,6 +147,7 @@ class Services:
             isolation=IsolationService(
                 registry, history, settings.isolation_engine, settings.max_upload_bytes
             ),
+            sound_effects=SoundEffectsService(registry, history),
         )
 
     def close(self) -> None:

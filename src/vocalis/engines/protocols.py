@@ -262,3 +262,53 @@ class Enhancer(Protocol):
     def enhance(self, chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]: ...
 
     def unload(self) -> None: ...
+
+
+# Text embeddings and sound generation -------------------------------------------------------------
+
+
+@runtime_checkable
+class TextEmbedder(Protocol):
+    """Sentences → L2-normalised float32 vectors (one row per sentence); similar meaning, close vectors."""
+
+    name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+    def unload(self) -> None: ...
+
+
+@dataclass
+class SoundOptions:
+    """Per-request knobs of a text-to-sound generation.
+
+    `duration_seconds` is what the engine renders (the caller trims or loops it to the exact length);
+    `prompt_influence` (0..1) is how literally to follow the prompt, 1 being the least variable; a fixed
+    `seed` makes the output repeatable.
+    """
+
+    duration_seconds: float
+    prompt_influence: float = 0.3
+    seed: int = 0
+
+
+@dataclass
+class GeneratedSound:
+    """Mono float32 audio at `sample_rate`, and what the engine made of the prompt (for the response
+    headers), e.g. {"recipe": "rain"}."""
+
+    audio: np.ndarray
+    sample_rate: int
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class SoundGenerator(Protocol):
+    """Text → sound effect (or ambience, or musical loop) of a requested length, up to `max_seconds`."""
+
+    name: str
+    max_seconds: float
+
+    def generate(self, prompt: str, opts: SoundOptions) -> GeneratedSound: ...
+
+    def unload(self) -> None: ...

