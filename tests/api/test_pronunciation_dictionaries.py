@@ -323,3 +323,22 @@ def test_the_tts_socket_uses_the_dictionaries_of_its_initialize_message(client: 
         )
         message = ws.receive_json()
         assert message["error"] == "too_many_pronunciation_dictionaries"
+
+
+def test_each_multi_stream_context_has_the_dictionaries_of_its_first_message(client: TestClient):
+    made = create(client)
+    url = f"/v1/text-to-speech/{GEORGE}/multi-stream-input?output_format=pcm_16000&model_id=eleven_flash_v2_5"
+    locators = [{"pronunciation_dictionary_id": made["id"], "version_id": made["version_id"]}]
+    with client.websocket_connect(url) as ws:
+        ws.send_json({"text": " ", "context_id": "with", "pronunciation_dictionary_locators": locators})
+        ws.send_json({"text": "Vocalis speaks. ", "context_id": "with", "flush": True})
+        ws.send_json({"text": "Vocalis speaks. ", "context_id": "without", "flush": True})
+        ws.send_json({"close_socket": True})
+        messages = []
+        with pytest.raises(WebSocketDisconnect):
+            while True:
+                messages.append(ws.receive_json())
+    for context_id, spoken in (("with", "Voice Calis speaks."), ("without", "Vocalis speaks.")):
+        mine = [m for m in messages if m.get("contextId") == context_id and m.get("normalizedAlignment")]
+        assert "".join("".join(m["alignment"]["chars"]) for m in mine).strip() == "Vocalis speaks."
+        assert "".join("".join(m["normalizedAlignment"]["chars"]) for m in mine).strip() == spoken

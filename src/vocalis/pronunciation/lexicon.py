@@ -5,7 +5,8 @@ is read left to right; where several rules match at one place the earliest rule 
 replaced is not looked at again. Several dictionaries of one request act as one, in locator order.
 
 Rules are indexed by their first word, so a request costs a dictionary lookup per word, not a regex per
-rule: a lexicon of thousands of rules stays cheap.
+rule, and a rule's regex is compiled the first time its word appears: a lexicon of thousands of rules stays
+cheap to build and to use.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Lexicon:
 
     def __init__(self, rules: Sequence[Rule]):
         self.rules = tuple(rules)
-        self._patterns = [_pattern(rule) for rule in self.rules]
+        self._patterns: list[re.Pattern[str] | None] = [None] * len(self.rules)
         # Whole-word rules are found from the word they start with; the others (mid-word rules, rules that
         # start with a symbol) from their first character. Lists stay in rule order.
         self._by_word: dict[str, list[int]] = {}
@@ -78,7 +79,10 @@ class Lexicon:
                     candidates = list(merge(candidates, self._by_word.get(word.group().casefold(), [])))
             match = None
             for index in candidates:
-                hit = self._patterns[index].match(text, position)
+                pattern = self._patterns[index]
+                if pattern is None:  # threads racing here compile the same regex; either copy will do
+                    pattern = self._patterns[index] = _pattern(self.rules[index])
+                hit = pattern.match(text, position)
                 if hit and hit.end() > position and not _overlaps(hit.start(), hit.end(), protected):
                     match = Match(hit.start(), hit.end(), self.rules[index])
                     break
