@@ -65,7 +65,7 @@ def load_pipeline(directory: str | os.PathLike[str], device: str = "cpu") -> Any
     from diffusers import StableAudioPipeline
 
     dtype = torch.float16 if device.startswith("cuda") else torch.float32
-    pipeline = StableAudioPipeline.from_pretrained(directory, local_files_only=True, torch_dtype=dtype)
+    pipeline = StableAudioPipeline.from_pretrained(directory, local_files_only=True, dtype=dtype)
     pipeline.set_progress_bar_config(disable=True)
     return pipeline.to(device)
 

@@ -8,7 +8,7 @@ which is what makes a render repeatable for a seed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import ndimage, signal
@@ -92,6 +92,24 @@ def swept_lowpass(
     for (lo, hi), cutoff in zip(zip(edges[:-1], edges[1:]), cutoffs):
         sos = _sos("lowpass", float(cutoff), sr, 2)
         out[lo:hi], state = signal.sosfilt(sos, x[lo:hi], zi=state)
+    return out
+
+
+def moving_filter(
+    x: np.ndarray,
+    control: np.ndarray,
+    apply: Callable[[np.ndarray, float], np.ndarray],
+    blocks: int = 32,
+    warmup: int = 1024,
+) -> np.ndarray:
+    """A filter whose setting follows `control` (one value per sample): `apply(segment, value)` filters
+    each of `blocks` stretches at the control's value in its middle, starting `warmup` samples early so
+    the filter has settled by the stretch it keeps (for filters that cannot carry their state over)."""
+    out = np.zeros_like(x)
+    edges = np.linspace(0, len(x), blocks + 1).astype(int)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        if hi > lo:
+            out[lo:hi] = apply(x[max(0, lo - warmup) : hi], float(control[(lo + hi) // 2]))[lo - hi :]
     return out
 
 

@@ -117,14 +117,7 @@ def whoosh(ctx: Render) -> np.ndarray:
         # The band follows the object's approach: up in pitch while it nears, down as it leaves.
         noise = dsp.pink(ctx.rng, length)
         centre = 400.0 + ctx.between(2000.0, 6000.0, ctx.intensity) * shape
-        blocks = 32
-        swept = np.zeros(length)
-        edges = np.linspace(0, length, blocks + 1).astype(int)
-        for lo, hi in zip(edges[:-1], edges[1:]):
-            mid = float(centre[(lo + hi) // 2])
-            swept[lo:hi] = dsp.bandpass(noise[max(0, lo - 1024) : hi], mid * 0.5, mid * 1.6, ctx.sr)[
-                -(hi - lo) :
-            ]
+        swept = dsp.moving_filter(noise, centre, lambda part, mid: dsp.bandpass(part, mid * 0.5, mid * 1.6))
         dsp.place(out, swept * shape, at(ctx, time))
     return out
 

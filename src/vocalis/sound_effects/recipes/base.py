@@ -118,5 +118,22 @@ def onsets(ctx: Render, period: float, jitter: float = 0.05, start: float = 0.05
     return np.clip(times + drift, 0.0, None)
 
 
+def bursts(
+    ctx: Render, spacing: tuple[float, float], per_burst: tuple[int, int], pause: tuple[float, float]
+) -> np.ndarray:
+    """Events in bursts, as knocks and barks come: a few `spacing` apart, then a `pause`, for as long as
+    the clip lasts; exactly `ctx.count` evenly spaced events when the prompt counted them."""
+    if ctx.count is not None:
+        return onsets(ctx, float(np.mean(spacing)), jitter=0.08)
+    times: list[float] = []
+    start = 0.05
+    while start < ctx.seconds - 0.2:
+        events = int(ctx.rng.integers(per_burst[0], per_burst[1] + 1))
+        gap = ctx.rng.uniform(*spacing)
+        times.extend(start + gap * np.arange(events))
+        start = times[-1] + gap + ctx.rng.uniform(*pause)
+    return np.array(times)
+
+
 def at(ctx: Render, seconds: float) -> int:
     return int(seconds * ctx.sr)

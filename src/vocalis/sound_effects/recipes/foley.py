@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vocalis.sound_effects import dsp
-from vocalis.sound_effects.recipes.base import Render, at, onsets, recipe
+from vocalis.sound_effects.recipes.base import Render, at, bursts, onsets, recipe
 
 # Surfaces a step can land on: (thump body Hz, brightness of the contact noise Hz, grit 0..1).
 SURFACES = {
@@ -83,22 +83,10 @@ def _wood_hit(ctx: Render, size: float, seconds: float = 0.35) -> np.ndarray:
 )
 def door_knock(ctx: Render) -> np.ndarray:
     out = np.zeros(ctx.n)
-    # Knocks come in groups; a count asks for exactly that many knocks.
-    times = onsets(ctx, ctx.vary(0.2, 0.1), jitter=0.06) if ctx.count else _knock_groups(ctx)
-    for time in times:
+    for time in bursts(ctx, (0.18, 0.22), (2, 4), (0.8, 1.6)):
         hit = _wood_hit(ctx, ctx.size)
         dsp.place(out, hit, at(ctx, time), ctx.vary(ctx.between(0.4, 1.0, ctx.intensity), 0.1))
     return dsp.reverb(out, ctx.rng, 0.6, 0.15, ctx.sr)
-
-
-def _knock_groups(ctx: Render) -> list[float]:
-    times: list[float] = []
-    start = 0.05
-    while start < ctx.seconds - 0.3:
-        knocks = int(ctx.rng.integers(2, 5))
-        times.extend(start + 0.2 * np.arange(knocks))
-        start += 0.2 * knocks + ctx.rng.uniform(0.8, 1.6)
-    return times
 
 
 @recipe(

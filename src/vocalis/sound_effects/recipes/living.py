@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vocalis.sound_effects import dsp
-from vocalis.sound_effects.recipes.base import Render, at, onsets, recipe
+from vocalis.sound_effects.recipes.base import Render, at, bursts, onsets, recipe
 
 
 def _voiced(
@@ -19,19 +19,14 @@ def _voiced(
     length = len(pitch)
     jitter = 1.0 + 0.02 * dsp.slow_random(ctx.rng, length, 40.0, ctx.sr)
     source = dsp.oscillator(pitch * jitter, length, "saw", ctx.sr) + breath * dsp.white(ctx.rng, length)
-    out = np.zeros(length)
+
+    def tract(part: np.ndarray, shift: float) -> np.ndarray:
+        return sum(dsp.resonate(part, formant * shift, 5.0, ctx.sr) for formant in formants)
+
     if formant_shift is None:
-        for formant in formants:
-            out += dsp.resonate(source, formant, 5.0, ctx.sr)
-        return out
-    # A moving mouth: formants glide by `formant_shift` over the sound, filtered in blocks.
-    blocks = 24
-    edges = np.linspace(0, length, blocks + 1).astype(int)
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        shift = float(formant_shift[(lo + hi) // 2])
-        segment = source[max(0, lo - 512) : hi]
-        out[lo:hi] = sum(dsp.resonate(segment, f * shift, 5.0, ctx.sr) for f in formants)[-(hi - lo) :]
-    return out
+        return tract(source, 1.0)
+    # A moving mouth: the formants glide by `formant_shift` over the sound.
+    return dsp.moving_filter(source, formant_shift, tract, blocks=24, warmup=512)
 
 
 @recipe(
@@ -51,8 +46,7 @@ def _voiced(
 def dog_bark(ctx: Render) -> np.ndarray:
     out = np.zeros(ctx.n)
     base = ctx.between(750.0, 220.0, ctx.size)
-    times = onsets(ctx, ctx.vary(0.45, 0.2), jitter=0.15) if ctx.count else _bark_groups(ctx)
-    for time in times:
+    for time in bursts(ctx, (0.3, 0.45), (1, 3), (0.4, 1.2)):
         length = at(ctx, ctx.vary(ctx.between(0.12, 0.28, ctx.size), 0.2))
         t = np.linspace(0.0, 1.0, length)
         # A bark jumps up in pitch and falls back, louder and rougher the more excited the dog.
@@ -62,16 +56,6 @@ def dog_bark(ctx: Render) -> np.ndarray:
         bark *= np.sin(np.pi * t) ** 0.5 * np.exp(-2.0 * t)
         dsp.place(out, bark, at(ctx, time), ctx.between(0.5, 1.0, ctx.intensity))
     return dsp.reverb(out, ctx.rng, 0.8, 0.15, ctx.sr)
-
-
-def _bark_groups(ctx: Render) -> list[float]:
-    times: list[float] = []
-    start = 0.05
-    while start < ctx.seconds - 0.2:
-        barks = int(ctx.rng.integers(1, 4))
-        times.extend(start + ctx.rng.uniform(0.3, 0.45) * np.arange(barks))
-        start += 0.4 * barks + ctx.rng.uniform(0.4, 1.2)
-    return times
 
 
 @recipe(

@@ -246,11 +246,7 @@ def water_pour(ctx: Render) -> np.ndarray:
     noise = dsp.pink(ctx.rng, ctx.n)
     splash = dsp.bandpass(noise, 400.0, 6000.0, ctx.sr) * 0.4
     # The air column above the water shortens as the vessel fills, so its resonance climbs.
-    out = np.zeros(ctx.n)
-    blocks = 48
-    edges = np.linspace(0, ctx.n, blocks + 1).astype(int)
-    pitches = np.geomspace(ctx.vary(250.0, 0.2) * (1.4 - 0.8 * ctx.size), 1400.0, blocks)
-    for (lo, hi), pitch in zip(zip(edges[:-1], edges[1:]), pitches):
-        out[lo:hi] = dsp.resonate(noise[max(0, lo - 2048) : hi], pitch, 12.0, ctx.sr)[-(hi - lo) :]
+    pitches = np.geomspace(ctx.vary(250.0, 0.2) * (1.4 - 0.8 * ctx.size), 1400.0, ctx.n)
+    out = dsp.moving_filter(noise, pitches, lambda part, pitch: dsp.resonate(part, pitch, 12.0), 48, 2048)
     flow = dsp.adsr(ctx.n, 0.15, 0.3, ctx.sr) * (0.8 + 0.2 * dsp.slow_random(ctx.rng, ctx.n, 4.0, ctx.sr))
     return flow * (splash + 1.5 * out * ctx.between(0.6, 1.2, ctx.intensity))
