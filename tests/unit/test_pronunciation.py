@@ -365,3 +365,32 @@ def test_alignment_spells_the_request_while_the_engine_says_the_dictionary(piper
     # The phoneme rule changed the audio; the plain request says "tomato" as espeak reads it.
     plain, _, _ = render(piper, text, None)
     assert len(plain) != len(audio) or not np.allclose(plain, audio)
+
+
+def test_concurrent_rule_changes_are_all_kept(tmp_path):
+    """Each change reads the latest version and moves it only if nobody moved it meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vocalis.pronunciation.dictionaries import PronunciationDictionaries
+    from vocalis.store.database import Database
+    from vocalis.store.pronunciation_dictionaries import PronunciationDictionaryRepository
+
+    database = Database(f"sqlite:///{tmp_path / 'vocalis.db'}")
+    database.migrate()
+    dictionaries = PronunciationDictionaries(PronunciationDictionaryRepository(database))
+    made = dictionaries.create(
+        name="shared", description=None, workspace_access=None, rules=[], created_by="u"
+    )
+    with ThreadPoolExecutor(6) as pool:
+        versions = list(
+            pool.map(
+                lambda n: dictionaries.add_rules(
+                    made.dictionary.dictionary_id, [alias(f"word{n}", f"alias {n}")]
+                ),
+                range(12),
+            )
+        )
+    latest = dictionaries.get(made.dictionary.dictionary_id).latest
+    assert latest.rules_num == 12 and len({v.latest.version_id for v in versions}) == 12
+    assert sorted(rule["string_to_replace"] for rule in latest.rules) == sorted(f"word{n}" for n in range(12))
+    database.close()

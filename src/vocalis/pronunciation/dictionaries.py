@@ -46,10 +46,6 @@ class Page:
     has_more: bool
 
 
-def rules_of(stored: StoredDictionary) -> list[Rule]:
-    return [Rule.from_json(rule) for rule in stored.latest.rules]
-
-
 def _checked_count(rules: Sequence[object]) -> None:
     if len(rules) > MAX_RULES:
         raise InvalidRequest(

@@ -15,7 +15,7 @@ from vocalis.store.tables import PronunciationDictionary, PronunciationDictionar
 
 Rules = list[dict[str, Any]]
 # Two writers changing the rules of one dictionary at once: the loser reads the winner's version and retries.
-_MAX_ATTEMPTS = 5
+_MAX_ATTEMPTS = 20
 
 
 @dataclass
