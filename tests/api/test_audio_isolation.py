@@ -22,6 +22,7 @@ from tests.e2e.isolation_quality import (
     mixtures,
     si_sdr,
 )
+from tests.unit.test_audio_stream import encode_file
 from vocalis.app import create_app
 from vocalis.audio import resample
 from vocalis.config import Settings
@@ -43,22 +44,6 @@ def isolate(client: TestClient, data: bytes, name: str, path: str = "", **fields
     return client.post(
         f"/v1/audio-isolation{path}", params=params, data=fields, files={"audio": (name, data)}
     )
-
-
-def encoded(samples: np.ndarray, rate: int, container: str, codec: str, channels: int = 1) -> bytes:
-    """`samples` (float32, [n] or [channels, n]) written by FFmpeg as `container`/`codec`."""
-    out = io.BytesIO()
-    with av.open(out, "w", format=container) as media:
-        stream = media.add_stream(codec, rate=rate, layout="stereo" if channels == 2 else "mono")
-        frame = av.AudioFrame.from_ndarray(
-            np.atleast_2d(samples).astype(np.float32), format="fltp", layout=stream.layout.name
-        )
-        frame.sample_rate = rate
-        for packet in stream.encode(frame):
-            media.mux(packet)
-        for packet in stream.encode(None):
-            media.mux(packet)
-    return out.getvalue()
 
 
 def video(samples: np.ndarray, rate: int, with_audio: bool = True) -> bytes:
@@ -95,7 +80,7 @@ def silence(seconds: float) -> bytes:
 
 def flac_claiming(seconds: float, rate: int = 8000) -> bytes:
     """A FLAC file of one second whose STREAMINFO announces `seconds` (its 36-bit total sample count)."""
-    data = bytearray(encoded(np.zeros(rate, np.float32), rate, "flac", "flac"))
+    data = bytearray(encode_file(np.zeros((1, rate), np.float32), rate, "flac", "flac"))
     info = data.index(b"fLaC") + 8  # the STREAMINFO block, after its 4-byte header
     # Bytes 10..17: sample rate (20 bits), channels (3), bits per sample (5), total samples (36).
     fields = int.from_bytes(data[info + 10 : info + 18], "big") >> 36 << 36 | round(seconds * rate)
@@ -113,8 +98,8 @@ def input_kinds(noisy: np.ndarray) -> dict[str, tuple[bytes, str, dict]]:
     pcm = (np.clip(noisy, -1, 1) * 32767).round().astype("<i2").tobytes()
     return {
         "wav 16 kHz": (wav.getvalue(), "mix.wav", {}),
-        "stereo flac 44.1 kHz": (encoded(stereo, rate44, "flac", "flac", channels=2), "mix.flac", {}),
-        "opus in ogg 48 kHz": (encoded(at48, 48000, "ogg", "libopus"), "mix.ogg", {}),
+        "stereo flac 44.1 kHz": (encode_file(stereo, rate44, "flac", "flac"), "mix.flac", {}),
+        "opus in ogg 48 kHz": (encode_file(at48[None, :], 48000, "ogg", "libopus"), "mix.ogg", {}),
         "mkv video": (video(at44, rate44), "clip.mkv", {}),
         "pcm_s16le_16": (pcm, "mix.pcm", {"file_format": "pcm_s16le_16"}),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
@@ -18,19 +18,34 @@ from vocalis.services import Services
 router = APIRouter(prefix="/v1/audio-isolation", tags=["audio-isolation"])
 
 FileFormat = Literal["pcm_s16le_16", "other"]
-EngineQuery = Annotated[
-    str | None, Query(description="Vocalis: the isolation engine, deepfilternet3 or rnnoise.")
-]
+
+
+class IsolationInput:
+    """The fields both endpoints take: the multipart form of the spec and Vocalis' `engine` query."""
+
+    def __init__(
+        self,
+        audio: Annotated[UploadFile, File()],
+        file_format: Annotated[FileFormat | None, Form()] = "other",
+        engine: Annotated[
+            str | None, Query(description="Vocalis: the isolation engine, deepfilternet3 or rnnoise.")
+        ] = None,
+    ):
+        self.audio = audio
+        self.file_format = file_format
+        self.engine = engine
+
+
+InputDependency = Annotated[IsolationInput, Depends()]
 
 
 async def _prepare(
-    services: Services,
-    audio: UploadFile,
-    file_format: FileFormat | None,
-    engine: str | None,
-    key_id: str | None,
+    services: Services, given: IsolationInput, key_id: str | None
 ) -> tuple[IsolationRequest, dict[str, str]]:
-    request = await services.isolation.prepare(audio.file, audio.size, file_format, engine, key_id)
+    audio = given.audio
+    request = await services.isolation.prepare(
+        audio.file, audio.size, given.file_format, given.engine, key_id
+    )
     headers = {
         "character-cost": str(request.characters),
         "current-concurrent-requests": str(request.concurrent_requests),
@@ -42,15 +57,13 @@ async def _prepare(
 
 @router.post("", response_class=StreamingResponse)
 async def convert(
+    given: InputDependency,
     services: ServicesDependency,
     key_id: KeyIdDependency,
-    audio: Annotated[UploadFile, File()],
-    file_format: Annotated[FileFormat | None, Form()] = "other",
     # The SDK sends an image for ElevenLabs' history view; Vocalis keeps no isolation history.
     preview_b64: Annotated[str | None, Form()] = None,
-    engine: EngineQuery = None,
 ) -> StreamingResponse:
-    request, headers = await _prepare(services, audio, file_format, engine, key_id)
+    request, headers = await _prepare(services, given, key_id)
     output, size = await services.isolation.render(request)
     headers["content-length"] = str(size)
     return StreamingResponse(read_blocks(output), media_type=OUTPUT_FORMAT.media_type, headers=headers)
@@ -58,13 +71,9 @@ async def convert(
 
 @router.post("/stream", response_class=StreamingResponse)
 async def stream(
-    services: ServicesDependency,
-    key_id: KeyIdDependency,
-    audio: Annotated[UploadFile, File()],
-    file_format: Annotated[FileFormat | None, Form()] = "other",
-    engine: EngineQuery = None,
+    given: InputDependency, services: ServicesDependency, key_id: KeyIdDependency
 ) -> StreamingResponse:
-    request, headers = await _prepare(services, audio, file_format, engine, key_id)
+    request, headers = await _prepare(services, given, key_id)
     return StreamingResponse(
         await services.isolation.started(request), media_type=OUTPUT_FORMAT.media_type, headers=headers
     )
