@@ -11,11 +11,13 @@ import io
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import soundfile
 from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
+from sdk_support import LiveServer
 
 from tests.e2e.isolation_quality import (
     MP3_SLACK_SECONDS,
@@ -85,20 +87,41 @@ def test_isolated_speech_stays_intelligible(results: dict):
             assert row[engine][1] / row["words"] <= MAX_FILE_WER, (name, engine, row)
 
 
-def test_stream_starts_long_before_the_file_is_done(sdk: ElevenLabs, corpus: Path):
+@pytest.fixture(scope="module")
+def long_wav(corpus: Path) -> bytes:
+    """40 s of the 0 dB street-noise mixture, looped, as a WAV file."""
     mixture = next(m for m in mixtures(corpus) if "noise573577_snr0" in m.name)
-    long_input = looped(load(mixture.path), 40.0)
     wav = io.BytesIO()
-    soundfile.write(wav, long_input, SAMPLE_RATE, format="WAV")
+    soundfile.write(wav, looped(load(mixture.path), 40.0), SAMPLE_RATE, format="WAV")
+    return wav.getvalue()
+
+
+def test_stream_starts_long_before_the_file_is_done(sdk: ElevenLabs, long_wav: bytes):
     started = time.monotonic()
     arrivals, received = [], bytearray()
-    for chunk in sdk.audio_isolation.stream(audio=("long.wav", wav.getvalue())):
+    for chunk in sdk.audio_isolation.stream(audio=("long.wav", long_wav)):
         arrivals.append(time.monotonic() - started)
         received += chunk
     total = arrivals[-1]
     print(f"\n40 s stream: first bytes after {arrivals[0]:.2f} s, done after {total:.2f} s")
     assert arrivals[0] < 0.3 * total
     assert 0 <= len(load(bytes(received))) / SAMPLE_RATE - 40.0 <= MP3_SLACK_SECONDS
+
+
+def test_a_client_that_leaves_frees_the_engine(server: LiveServer, http: httpx.Client, long_wav: bytes):
+    registry = server.server.config.app.state.services.registry
+    with http.stream(
+        "POST",
+        "/v1/audio-isolation/stream",
+        params={"engine": "rnnoise"},
+        files={"audio": ("l.wav", long_wav)},
+    ) as response:
+        assert response.status_code == 200 and next(response.iter_bytes())
+        assert registry.load_counts("rnnoise")[0] == 1
+    deadline = time.monotonic() + 2.0
+    while registry.load_counts("rnnoise")[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert registry.load_counts("rnnoise")[0] == 0, "the isolation kept running after its client left"
 
 
 def test_bad_input_through_the_sdk(sdk: ElevenLabs):

@@ -17,6 +17,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import anyio
 import numpy as np
 
 from vocalis.audio import (
@@ -178,7 +179,11 @@ class IsolationService:
                     if data:
                         yield data
             finally:
-                await self.registry.run(pipeline.close)
+                # Shielded: after a client left, the request is being cancelled, and an unshielded await
+                # would give up at once, leaving the native state to be freed whenever the garbage collector
+                # runs, after the upload's file is closed.
+                with anyio.CancelScope(shield=True):
+                    await self.registry.run(pipeline.close)
         await self.registry.run(self.history.record_usage, request.characters, None, None, request.key_id)
 
     async def started(self, request: IsolationRequest) -> AsyncIterator[bytes]:
