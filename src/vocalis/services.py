@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vocalis.config import Settings
-from vocalis.engines import downloads, text_to_audio
+from vocalis.engines import downloads, sentence_embedding, text_to_audio
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
 from vocalis.isolation.service import IsolationService
 from vocalis.jobs import JobRunner
@@ -22,9 +22,13 @@ from vocalis.store.history import HistoryRepository
 from vocalis.store.jobs import JobRepository
 from vocalis.store.pronunciation_dictionaries import PronunciationDictionaryRepository
 from vocalis.store.transcripts import TranscriptRepository
+from vocalis.store.voice_previews import VoicePreviewRepository
 from vocalis.store.voices import VoiceRepository
 from vocalis.store.webhooks import WebhookRepository
 from vocalis.transcription.service import TranscriptionService
+from vocalis.voice_changer.service import VoiceChangerService
+from vocalis.voice_design.service import VoiceDesignService
+from vocalis.voices.cloning import VoiceCloning
 from vocalis.voices.library import VoiceLibrary
 from vocalis.webhooks import WebhookSender
 
@@ -52,6 +56,8 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
         factories["speaker"] = lambda: _import("vocalis.engines.speaker").SpeakerEmbedder(
             threads=settings.engine_threads
         )
+    if "resemblyzer" in installed:
+        factories["resemblyzer"] = lambda: _import("vocalis.engines.resemblyzer").ResemblyzerEncoder()
     if "deepfilternet3" in installed:
         factories["deepfilternet3"] = lambda: _import("vocalis.engines.deepfilter").DeepFilterEnhancer()
     if "rnnoise" in installed:
@@ -59,6 +65,10 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
     if "procedural-sfx" in installed:
         factories["procedural-sfx"] = lambda: _import("vocalis.sound_effects.procedural").create(
             settings.engine_threads
+        )
+    if sentence_embedding.available():
+        factories[sentence_embedding.NAME] = lambda: sentence_embedding.MiniLMEmbedder(
+            threads=settings.engine_threads
         )
     sound_model = text_to_audio.located(settings.sound_effects_model_path, settings.models_dir)
     if "stable-audio-open" in installed and sound_model is not None:
@@ -96,6 +106,7 @@ class Services:
     registry: EngineRegistry
     api_keys: ApiKeyRepository
     voices: VoiceLibrary
+    cloning: VoiceCloning
     history: HistoryRepository
     speech: SpeechService
     pronunciation_dictionaries: PronunciationDictionaries
@@ -107,6 +118,8 @@ class Services:
     webhook_sender: WebhookSender
     isolation: IsolationService
     sound_effects: SoundEffectsService
+    voice_design: VoiceDesignService
+    voice_changer: VoiceChangerService
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -120,7 +133,7 @@ class Services:
             queue_size=settings.engine_queue_size,
             idle_unload_seconds=settings.engine_idle_unload_seconds,
         )
-        voices = VoiceLibrary(VoiceRepository(database))
+        voices = VoiceLibrary(VoiceRepository(database), blobs)
         history = HistoryRepository(database, blobs)
         api_keys = ApiKeyRepository(database)
         if settings.api_key:
@@ -128,6 +141,8 @@ class Services:
         webhooks = WebhookRepository(database)
         jobs = JobRepository(database)
         dictionaries = PronunciationDictionaries(PronunciationDictionaryRepository(database))
+        speech = SpeechService(registry, voices, history, dictionaries)
+        transcription = TranscriptionService(registry)
         return cls(
             settings=settings,
             database=database,
@@ -135,11 +150,12 @@ class Services:
             registry=registry,
             api_keys=api_keys,
             voices=voices,
+            cloning=VoiceCloning(registry, voices, settings.isolation_engine),
             history=history,
-            speech=SpeechService(registry, voices, history, dictionaries),
+            speech=speech,
             pronunciation_dictionaries=dictionaries,
             transcripts=TranscriptRepository(database),
-            transcription=TranscriptionService(registry),
+            transcription=transcription,
             webhooks=webhooks,
             jobs=jobs,
             runner=JobRunner(jobs),
@@ -148,6 +164,10 @@ class Services:
                 registry, history, settings.isolation_engine, settings.max_upload_bytes
             ),
             sound_effects=SoundEffectsService(registry, history),
+            voice_design=VoiceDesignService(
+                registry, VoicePreviewRepository(database, blobs), voices, history
+            ),
+            voice_changer=VoiceChangerService(speech, transcription, history, settings.isolation_engine),
         )
 
     def close(self) -> None:

@@ -1,21 +1,24 @@
-"""`/v1/voices`, `/v2/voices`: list, search, get, delete voices; voice settings; previews."""
+"""`/v1/voices`, `/v2/voices`: list, search, get, delete voices; instant cloning (add, edit, samples); voice
+settings; previews."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
 from vocalis.schemas.common import StatusResponse, VoiceSettings
 from vocalis.schemas.voices import (
+    AddVoiceResponse,
     GetVoicesResponse,
     GetVoicesV2Response,
     VerifiedVoiceLanguage,
     VoiceResponse,
 )
 from vocalis.store.voices import StoredVoiceSettings
+from vocalis.voices.cloning import UploadedSample
 from vocalis.voices.library import DEFAULT_SETTINGS, LibraryVoice
 from vocalis.voices.previews import voice_preview
 from vocalis.voices.search import VoiceQuery, search_voices
@@ -159,3 +162,59 @@ async def get_voice_preview(voice_id: str, services: ServicesDependency) -> Resp
     """Public (no key), like ElevenLabs' preview URLs, so audio players can fetch it directly."""
     audio = await voice_preview(services.speech, services.blobs, voice_id)
     return Response(audio, media_type="audio/mpeg", headers={"cache-control": "public, max-age=86400"})
+
+
+async def _uploads(files: list[UploadFile] | None) -> list[UploadedSample]:
+    return [
+        UploadedSample(file.filename or f"sample-{index + 1}", file.content_type, await file.read())
+        for index, file in enumerate(files or [])
+    ]
+
+
+@router.post("/v1/voices/add", response_model=AddVoiceResponse)
+async def add_voice(
+    services: ServicesDependency,
+    _key: KeyIdDependency,
+    name: Annotated[str, Form()],
+    files: Annotated[list[UploadFile] | None, File()] = None,
+    remove_background_noise: Annotated[bool, Form()] = False,
+    description: Annotated[str | None, Form()] = None,
+    labels: Annotated[str | None, Form()] = None,
+) -> AddVoiceResponse:
+    voice_id = await services.cloning.add(
+        name, await _uploads(files), description, labels, remove_background_noise
+    )
+    return AddVoiceResponse(voice_id=voice_id)
+
+
+@router.post("/v1/voices/{voice_id}/edit", response_model=StatusResponse)
+async def edit_voice(
+    voice_id: str,
+    services: ServicesDependency,
+    _key: KeyIdDependency,
+    name: Annotated[str, Form()],
+    files: Annotated[list[UploadFile] | None, File()] = None,
+    remove_background_noise: Annotated[bool, Form()] = False,
+    description: Annotated[str | None, Form()] = None,
+    labels: Annotated[str | None, Form()] = None,
+) -> StatusResponse:
+    await services.cloning.edit(
+        voice_id, name, await _uploads(files), description, labels, remove_background_noise
+    )
+    return StatusResponse()
+
+
+@router.get("/v1/voices/{voice_id}/samples/{sample_id}/audio", response_class=Response)
+def get_sample_audio(
+    voice_id: str, sample_id: str, services: ServicesDependency, _key: KeyIdDependency
+) -> Response:
+    audio, media_type = services.cloning.sample_audio(voice_id, sample_id)
+    return Response(audio, media_type=media_type)
+
+
+@router.delete("/v1/voices/{voice_id}/samples/{sample_id}", response_model=StatusResponse)
+async def delete_sample(
+    voice_id: str, sample_id: str, services: ServicesDependency, _key: KeyIdDependency
+) -> StatusResponse:
+    await services.cloning.delete_sample(voice_id, sample_id)
+    return StatusResponse()

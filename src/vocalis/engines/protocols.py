@@ -312,3 +312,34 @@ class SoundGenerator(Protocol):
     def generate(self, prompt: str, opts: SoundOptions) -> GeneratedSound: ...
 
     def unload(self) -> None: ...
+
+
+# Voice cloning -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ClonedVoice:
+    """A voice made from reference speech: the spec an installed Synthesizer renders it with.
+
+    `method` names how it was made (e.g. "nearest-voice", the offline search; a neural engine's name);
+    `similarity` is the mean cosine between the speaker encoders' embeddings of the reference and of the
+    voice's own speech, when the cloner measured it; `details` is JSON-ready data for the API and bench.
+    """
+
+    spec: VoiceSpec
+    method: str
+    similarity: float | None = None
+    details: dict = field(default_factory=dict)
+
+
+@runtime_checkable
+class VoiceCloner(Protocol):
+    """Speech of one speaker (16 kHz mono clips, silences removed) → a voice that can be synthesized.
+
+    `effort` scales the work where the method is a search or a fit: 1.0 is instant cloning (seconds);
+    professional cloning passes more (minutes).
+    """
+
+    name: str
+
+    def clone(self, speech: list[np.ndarray], effort: float = 1.0) -> ClonedVoice: ...

