@@ -1,0 +1,109 @@
+"""Instant voice cloning figures: clone time and speaker similarity per corpus speaker.
+
+    python bench/voices.py [--effort 1.0] [--encoders dvector,resemblyzer]
+
+For each speaker of `../shared/corpus/voice_reference/` (cloned from some of their speech, judged on other
+speech of theirs; see `tests/e2e/cloning_quality.py`): the time the offline method takes (reference analysis
+and search, warm engines), the voice it chose, and the Resemblyzer cosine of its speech, of the default
+voices' speech and of the speaker's own other speech (the upper bound) to the held-out speech; then the
+Whisper tiny.en word error rate of the clones' speech. `--encoders dvector` shows the torch-free install
+(the search scores with the ONNX d-vector alone; the figures are still Resemblyzer cosines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # the proof's data and judges live with the tests
+
+from tests.e2e.cloning_quality import (  # noqa: E402
+    DEFAULT_VOICES,
+    EVALUATION_TEXT,
+    render,
+    similarity,
+    speakers,
+)
+from tests.e2e.quality import transcribe, word_errors  # noqa: E402
+from vocalis.engines.kokoro import KokoroSynthesizer  # noqa: E402
+from vocalis.engines.piper import PiperSynthesizer  # noqa: E402
+from vocalis.engines.resemblyzer import ResemblyzerEncoder  # noqa: E402
+from vocalis.engines.speaker import SpeakerEmbedder  # noqa: E402
+from vocalis.voices.matching import VoiceMatcher  # noqa: E402
+from vocalis.voices.premade import PREMADE_VOICES  # noqa: E402
+
+CORPUS = Path(os.environ.get("VOCALIS_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--effort", type=float, default=1.0, help="search effort (1.0: instant cloning)")
+    parser.add_argument("--encoders", default="dvector,resemblyzer", help="speaker encoders the search uses")
+    args = parser.parse_args()
+    synthesizers = {"kokoro": KokoroSynthesizer(), "piper": PiperSynthesizer()}
+    named = {"dvector": SpeakerEmbedder, "resemblyzer": ResemblyzerEncoder}
+    encoders = [named[name]() for name in args.encoders.split(",")]
+    matcher = VoiceMatcher(lambda: synthesizers, lambda: encoders)
+    premade = {voice.voice_id: voice.spec for voice in PREMADE_VOICES}
+    defaults = {
+        name: render(synthesizers[premade[v].engine], premade[v]) for name, v in DEFAULT_VOICES.items()
+    }
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores; effort {args.effort}; encoders",
+        args.encoders,
+    )
+    started = time.perf_counter()
+    matcher.match(matcher.reference([defaults["George"]]), effort=0.01)  # engines loaded, anchors rendered
+    print(f"warm-up (engine loads, probe renders of the anchors): {time.perf_counter() - started:.1f} s\n")
+
+    header = f"{'speaker':32} {'clone s':>7} {'evals':>5} {'clone':>6} " + " ".join(
+        f"{n:>6}" for n in defaults
+    )
+    print(header + f" {'same':>6}  voice")
+    rows, errors, words = [], 0, 0
+    for speaker in speakers(CORPUS):
+        started = time.perf_counter()
+        cloned = matcher.clone(speaker.clone_speech, effort=args.effort)
+        seconds = time.perf_counter() - started
+        audio = render(synthesizers[cloned.spec.engine], cloned.spec)
+        clone = similarity(audio, speaker.heldout_speech)
+        default = [similarity(voice, speaker.heldout_speech) for voice in defaults.values()]
+        bound = similarity(np.concatenate(speaker.clone_speech), speaker.heldout_speech)
+        wrong, count = word_errors(EVALUATION_TEXT, transcribe(audio))
+        errors, words = errors + wrong, words + count
+        rows.append((seconds, clone, default, bound))
+        spec = cloned.spec
+        voice = (
+            f"{spec.engine} "
+            + " + ".join(f"{n} {w:.2f}" for n, w in spec.blend)
+            + f", {spec.pitch_semitones:+.1f} st"
+        )
+        print(
+            f"{speaker.name:32} {seconds:7.1f} {cloned.details['evaluations']:5d} {clone:6.3f} "
+            + " ".join(f"{d:6.3f}" for d in default)
+            + f" {bound:6.3f}  {voice}"
+        )
+    mean_default = " ".join(f"{statistics.mean(r[2][i] for r in rows):6.3f}" for i in range(len(defaults)))
+    mean_time, mean_clone = statistics.mean(r[0] for r in rows), statistics.mean(r[1] for r in rows)
+    mean_bound = statistics.mean(r[3] for r in rows)
+    print(f"{'mean':32} {mean_time:7.1f} {'':5} {mean_clone:6.3f} {mean_default} {mean_bound:6.3f}")
+    beaten = {name: sum(r[1] > r[2][i] for r in rows) for i, name in enumerate(defaults)}
+    print(
+        "\nclone closer than the default voice: "
+        + ", ".join(f"{n} {k}/{len(rows)}" for n, k in beaten.items())
+    )
+    print(f"Whisper tiny.en WER of the clones' speech: {100 * errors / words:.1f} % ({errors}/{words} words)")
+
+
+if __name__ == "__main__":
+    main()
