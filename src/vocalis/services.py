@@ -63,9 +63,7 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
     if "rnnoise" in installed:
         factories["rnnoise"] = lambda: _import("vocalis.engines.rnnoise").RNNoiseEnhancer()
     if "procedural-sfx" in installed:
-        factories["procedural-sfx"] = lambda: _import("vocalis.sound_effects.procedural").create(
-            settings.engine_threads
-        )
+        factories["procedural-sfx"] = lambda: _import("vocalis.sound_effects.procedural").create()
     if sentence_embedding.available():
         factories[sentence_embedding.NAME] = lambda: sentence_embedding.MiniLMEmbedder(
             threads=settings.engine_threads

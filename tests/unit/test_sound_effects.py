@@ -64,7 +64,7 @@ def test_keyword_matcher_chooses_the_recipe():
     not sentence_embedding.available(), reason="the sfx extra (sentence-transformers) is absent"
 )
 def test_embedding_matcher_chooses_by_meaning():
-    matcher = RecipeMatcher(list(RECIPES.values()), sentence_embedding.MiniLMEmbedder())
+    matcher = RecipeMatcher(list(RECIPES.values()), sentence_embedding.MiniLMEmbedder(threads=1))
     assert matcher.matcher_name == "all-minilm-l6-v2"
     assert {prompt: matcher.match(prompt).recipe.name for prompt in LITERAL} == LITERAL
     # Paraphrases with none of the recipe's words: meaning finds most, words alone far fewer.

@@ -46,7 +46,7 @@ class MiniLMEmbedder:
     name = NAME
     dimension = 384
 
-    def __init__(self, model_dir: str | os.PathLike[str] | None = None, threads: int = 2):
+    def __init__(self, model_dir: str | os.PathLike[str] | None = None, threads: int = 1):
         self._model_dir = Path(model_dir) if model_dir is not None else None
         self._threads = threads
         self._model = None

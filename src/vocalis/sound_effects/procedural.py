@@ -118,9 +118,11 @@ class ProceduralSoundGenerator:
             self.matcher.embedder.unload()
 
 
-def create(threads: int = 2) -> ProceduralSoundGenerator:
+def create() -> ProceduralSoundGenerator:
     """The engine with MiniLM prompt matching when the `sfx` extra is installed, else keyword matching."""
     from vocalis.engines import sentence_embedding
 
-    embedder = sentence_embedding.MiniLMEmbedder(threads=threads) if sentence_embedding.available() else None
+    # A prompt is a dozen tokens: one thread embeds it in milliseconds, while two wait on each other
+    # whenever the cores are busy rendering (0.5 s instead of 25 ms a prompt on a loaded 2-core machine).
+    embedder = sentence_embedding.MiniLMEmbedder(threads=1) if sentence_embedding.available() else None
     return ProceduralSoundGenerator(embedder)
