@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 from pathlib import Path
 
 import av
+import elevenlabs
 import numpy as np
 import pytest
 
@@ -81,8 +83,13 @@ def spec_output_formats() -> list[str]:
 
 
 @pytest.mark.skipif(not SPEC.exists(), reason="ElevenLabs OpenAPI spec not present")
-def test_output_formats_are_the_specs_enum() -> None:
-    assert list(OUTPUT_FORMATS) == spec_output_formats()
+def test_output_formats_are_the_specs_enum_then_the_sdks_additions() -> None:
+    spec = spec_output_formats()
+    assert list(OUTPUT_FORMATS[: len(spec)]) == spec
+    sdk = set()
+    for module in Path(elevenlabs.__file__).parent.rglob("*.py"):
+        sdk.update(re.findall(r'"((?:mp3|pcm|wav|ulaw|alaw|opus)_\d+(?:_\d+)?)"', module.read_text()))
+    assert set(OUTPUT_FORMATS) == set(spec) | sdk
 
 
 def test_parse_output_format() -> None:

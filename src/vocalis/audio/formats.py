@@ -1,7 +1,8 @@
 """The `output_format` values ElevenLabs accepts, and what each one means for the encoder and the HTTP reply.
 
-Names follow the spec's `codec_sample-rate[_bitrate-kbps]` pattern; the list is copied verbatim from the union
-of every `output_format` enum in the official OpenAPI document, in spec order.
+Names follow the spec's `codec_sample-rate[_bitrate-kbps]` pattern; the list is the union of every
+`output_format` enum in the official OpenAPI document, in spec order, then the values the official SDK's
+enums add (`mp3_24000_48`, `mp3_48000_*`, `pcm_32000`, `wav_*`), which it sends unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +29,19 @@ OUTPUT_FORMATS: tuple[str, ...] = (
     "opus_48000_96",
     "opus_48000_128",
     "opus_48000_192",
+    "mp3_24000_48",
+    "mp3_48000_128",
+    "mp3_48000_192",
+    "mp3_48000_240",
+    "mp3_48000_320",
+    "pcm_32000",
+    "wav_8000",
+    "wav_16000",
+    "wav_22050",
+    "wav_24000",
+    "wav_32000",
+    "wav_44100",
+    "wav_48000",
 )
 
 # codec -> (media type, file extension). pcm/ulaw/alaw are headerless sample streams; opus is in Ogg.
