@@ -116,9 +116,9 @@ class VoiceCloning:
                 category="cloned",
                 description=description,
                 labels=parsed_labels or {},
-                engine_spec=_spec_json(cloned),
+                engine_spec=spec_json(cloned),
                 created_at_unix=int(time.time()),
-                speaker_data=_speaker_data(cloned, reference),
+                speaker_data=speaker_data(cloned, reference),
             ),
             self._store_samples(voice_id, analysed, remove_background_noise),
         )
@@ -156,7 +156,7 @@ class VoiceCloning:
             cloned, reference = await self._clone(
                 [s.analysis for s in existing] + [s.analysis for s in analysed]
             )
-            update.engine_spec, update.speaker_data = _spec_json(cloned), _speaker_data(cloned, reference)
+            update.engine_spec, update.speaker_data = spec_json(cloned), speaker_data(cloned, reference)
             new_samples = self._store_samples(voice_id, analysed, remove_background_noise)
         self.library.repository.update(voice_id, update, new_samples)
 
@@ -167,17 +167,18 @@ class VoiceCloning:
                 f"Voice {voice_id!r} is a premade voice; its samples cannot be deleted.",
                 code="voice_not_editable",
             )
-        self.library.row(voice_id)
+        row = self.library.row(voice_id)
         blob_key = self.library.repository.delete_sample(voice_id, sample_id)
         if blob_key is None:
             raise NotFound(f"Voice {voice_id!r} has no sample {sample_id!r}.", code="sample_not_found")
         self.library.blobs.delete(blob_key)
         remaining = self.library.repository.samples([voice_id]).get(voice_id, [])
-        if remaining:
+        # A professional voice is made again only by training it (see vocalis.pvc).
+        if remaining and row.category == "cloned":
             cloned, reference = await self._clone([sample.analysis for sample in remaining])
             self.library.repository.update(
                 voice_id,
-                VoiceUpdate(engine_spec=_spec_json(cloned), speaker_data=_speaker_data(cloned, reference)),
+                VoiceUpdate(engine_spec=spec_json(cloned), speaker_data=speaker_data(cloned, reference)),
             )
 
     def sample_audio(self, voice_id: str, sample_id: str) -> tuple[bytes, str]:
@@ -216,7 +217,7 @@ class VoiceCloning:
             ) from None
         duration = len(audio) / SAMPLE_RATE
         if enhancer is not None:
-            audio = _isolated(enhancer(), audio)
+            audio = isolated(enhancer(), audio)
         speech_regions = SileroVad().speech_segments(audio)
         speech_seconds = sum(end - start for start, end in speech_regions)
         if speech_seconds < MIN_SPEECH_SECONDS:
@@ -262,7 +263,9 @@ class VoiceCloning:
         self, voice_id: str, analysed: list[_Analysed], remove_background_noise: bool
     ) -> list[VoiceSample]:
         rows = []
-        for sample in analysed:
+        # One millisecond apart, so samples of one upload keep their order (listing sorts by this time).
+        now_ms = time.time_ns() // 1_000_000
+        for index, sample in enumerate(analysed):
             sample_id = new_id()
             key = f"voices/{voice_id}/{sample_id}"
             self.library.blobs.put(key, sample.upload.data)
@@ -278,13 +281,13 @@ class VoiceCloning:
                     remove_background_noise=remove_background_noise,
                     blob_key=key,
                     analysis=sample.analysis,
-                    created_at_ms=time.time_ns() // 1_000_000,
+                    created_at_ms=now_ms + index,
                 )
             )
         return rows
 
 
-def _isolated(enhancer: Enhancer, audio: np.ndarray) -> np.ndarray:
+def isolated(enhancer: Enhancer, audio: np.ndarray) -> np.ndarray:
     """The voice isolator's output for 16 kHz audio, back at 16 kHz."""
     chunks = enhancer.enhance([resample(audio, SAMPLE_RATE, enhancer.sample_rate)])
     return resample(np.concatenate(list(chunks)), enhancer.sample_rate, SAMPLE_RATE)
@@ -316,7 +319,7 @@ def _reference(analyses: list[dict[str, Any]]) -> Reference:
     return Reference(embeddings, pitch)
 
 
-def _spec_json(cloned: ClonedVoice) -> dict[str, Any]:
+def spec_json(cloned: ClonedVoice) -> dict[str, Any]:
     spec = cloned.spec
     return {
         "engine": spec.engine,
@@ -326,7 +329,7 @@ def _spec_json(cloned: ClonedVoice) -> dict[str, Any]:
     }
 
 
-def _speaker_data(cloned: ClonedVoice, reference: Reference) -> dict[str, Any]:
+def speaker_data(cloned: ClonedVoice, reference: Reference) -> dict[str, Any]:
     """How the voice was made, and the speaker it was made for (for voice changing and re-matching)."""
     return {
         "method": cloned.method,
