@@ -65,9 +65,9 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
     if "procedural-sfx" in installed:
         factories["procedural-sfx"] = lambda: _import("vocalis.sound_effects.procedural").create()
     if sentence_embedding.available():
-        factories[sentence_embedding.NAME] = lambda: sentence_embedding.MiniLMEmbedder(
-            threads=settings.engine_threads
-        )
+        # One thread: a description is a few dozen tokens, and two threads wait on each other whenever the
+        # cores are busy rendering.
+        factories[sentence_embedding.NAME] = lambda: sentence_embedding.MiniLMEmbedder(threads=1)
     sound_model = text_to_audio.located(settings.sound_effects_model_path, settings.models_dir)
     if "stable-audio-open" in installed and sound_model is not None:
         factories["stable-audio-open"] = lambda: text_to_audio.StableAudioGenerator(

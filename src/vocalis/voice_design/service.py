@@ -1,0 +1,237 @@
+"""Voice design requests: read the description, choose three voices near it, render their previews, keep
+them for a day so they can be streamed and saved, and save a chosen one as a `generated` voice.
+
+No registry package ships a description-conditioned TTS (such as Parler-TTS), so every preview comes from
+the offline method of `candidates`: Kokoro blends and Piper, placed at the pitch and pace the description
+asks for. Responses name it in `x-vocalis-engine`.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from vocalis.audio import OutputFormat, encode, parse_output_format, stored_format
+from vocalis.engines import sentence_embedding
+from vocalis.engines.protocols import SynthesisOptions, Synthesizer
+from vocalis.engines.registry import EngineRegistry
+from vocalis.errors import InvalidRequest, NotFound, VocalisError
+from vocalis.schemas.text_to_voice import VoicePreviewsRequest
+from vocalis.sound_effects.dsp import master
+from vocalis.speech.synthesis import SpeechInput, synthesize
+from vocalis.store.history import HistoryRepository
+from vocalis.store.ids import new_id
+from vocalis.store.tables import Voice, VoicePreview
+from vocalis.store.voice_previews import VoicePreviewRepository
+from vocalis.store.voices import StoredVoiceSettings
+from vocalis.voice_design.candidates import KOKORO, PIPER, DesignedVoice, design_voices, variety
+from vocalis.voice_design.texts import preview_text
+from vocalis.voice_design.traits import DescriptionReader, VoiceTraits
+from vocalis.voices.library import VoiceLibrary, spec_from_json
+
+METHOD = "description-blend"
+PREVIEW_TTL_SECONDS = 24 * 3600
+DEFAULT_MODEL = "eleven_multilingual_ttv_v2"
+LANGUAGE = "en"
+# `loudness` 0 is about -24 LUFS (ElevenLabs' definition); each unit of it is 10 dB more or less.
+LUFS_AT_ZERO = -24.0
+LUFS_PER_UNIT = 10.0
+
+
+@dataclass
+class Preview:
+    generated_voice_id: str
+    audio: bytes  # empty when the preview waits to be streamed (`stream_previews`)
+    duration_secs: float
+
+
+@dataclass
+class Design:
+    """The previews of one request and what the response headers report about them."""
+
+    previews: list[Preview]
+    text: str
+    output_format: OutputFormat
+    traits: VoiceTraits
+    seed: int
+    character_cost: int
+
+    def previews_json(self) -> list[dict]:
+        return [
+            {
+                "audio_base_64": base64.b64encode(preview.audio).decode("ascii"),
+                "generated_voice_id": preview.generated_voice_id,
+                "media_type": self.output_format.media_type,
+                "duration_secs": round(preview.duration_secs, 3),
+                "language": LANGUAGE,
+            }
+            for preview in self.previews
+        ]
+
+
+def target_lufs(loudness: float) -> float:
+    return LUFS_AT_ZERO + LUFS_PER_UNIT * loudness
+
+
+def render_preview(synthesizer: Synthesizer, voice: DesignedVoice, text: str, lufs: float) -> np.ndarray:
+    """The preview as float32 at the engine's rate, brought to `lufs` (BS.1770) with peaks under -1 dBFS."""
+    options = SynthesisOptions(speed=voice.spec.speed, variation=voice.variation, seed=voice.seed)
+    pieces = synthesize(synthesizer, SpeechInput(text=text, spec=voice.spec, options=options))
+    audio = np.concatenate([piece.audio for piece in pieces]).astype(np.float64)
+    return master(audio, lufs, synthesizer.sample_rate).astype(np.float32)
+
+
+def _designed(design: dict) -> DesignedVoice:
+    return DesignedVoice(
+        spec=spec_from_json(design["spec"]),
+        gender=design["gender"],
+        target_f0_hz=design["target_f0_hz"],
+        variation=design["variation"],
+        seed=design["seed"],
+        labels=dict(design["labels"]),
+    )
+
+
+class VoiceDesignService:
+    def __init__(
+        self,
+        registry: EngineRegistry,
+        previews: VoicePreviewRepository,
+        voices: VoiceLibrary,
+        history: HistoryRepository,
+    ):
+        self.registry = registry
+        self.previews = previews
+        self.voices = voices
+        self.history = history
+        self.reader = DescriptionReader()
+
+    async def read(self, description: str) -> VoiceTraits:
+        """The description's traits, with MiniLM embeddings when installed, else from its words alone."""
+        if not self.registry.has_engine(sentence_embedding.NAME):
+            return self.reader.read(description)
+        async with self.registry.reserve(sentence_embedding.NAME) as embedder:
+            return await self.registry.run(self.reader.read, description, embedder)
+
+    async def design(
+        self,
+        body: VoicePreviewsRequest,
+        output_format: str,
+        *,
+        model_id: str = DEFAULT_MODEL,
+        stream_previews: bool = False,
+        key_id: str | None = None,
+    ) -> Design:
+        try:
+            fmt = parse_output_format(output_format)
+        except ValueError as error:
+            raise InvalidRequest(str(error), code="invalid_output_format") from error
+        if body.text is None and not body.auto_generate_text:
+            raise InvalidRequest(
+                "Give a text of 100 to 1000 characters for the previews to say, or set auto_generate_text "
+                "to true.",
+                code="invalid_parameters",
+            )
+        engines = {name for name in (KOKORO, PIPER) if self.registry.has_engine(name)}
+        if not engines:
+            raise VocalisError(
+                "Voice design needs the kokoro or piper engine, and neither is installed.",
+                code="engine_not_installed",
+                http_status=503,
+            )
+        traits = await self.read(body.voice_description)
+        seed = body.seed if body.seed is not None else secrets.randbelow(2**31)
+        text = body.text or preview_text(traits, np.random.default_rng(seed))
+        voices = design_voices(traits, seed, variety(body.quality, body.guidance_scale), engines)
+        lufs = target_lufs(body.loudness)
+        now = int(time.time())
+        await self.registry.run(self.previews.expire, now - PREVIEW_TTL_SECONDS)
+
+        previews, rows, blobs = [], [], {}
+        for voice in voices:
+            preview = Preview(new_id(), b"", 0.0)
+            blob_key = None
+            if not stream_previews:
+                samples, rate = await self._render(voice, text, lufs)
+                preview.audio = await self.registry.run(encode, samples, rate, fmt)
+                preview.duration_secs = len(samples) / rate
+                blob_key = self._blob_key(preview.generated_voice_id, fmt)
+                blobs[blob_key] = preview.audio
+            previews.append(preview)
+            rows.append(
+                VoicePreview(
+                    generated_voice_id=preview.generated_voice_id,
+                    created_at_unix=now,
+                    voice_description=body.voice_description,
+                    text=text,
+                    design={**asdict(voice), "target_lufs": lufs},
+                    output_format=fmt.name,
+                    audio_blob_key=blob_key,
+                    duration_secs=preview.duration_secs if blob_key else None,
+                )
+            )
+        await self.registry.run(self.previews.add, rows, blobs)
+        # Charged once for the preview text, whatever the number of previews (as ElevenLabs does).
+        await self.registry.run(self.history.record_usage, len(text), model_id, None, key_id)
+        return Design(previews, text, fmt, traits, seed, len(text))
+
+    async def preview_audio(self, generated_voice_id: str) -> tuple[bytes, str]:
+        """A preview's audio and media type; one made with `stream_previews` is rendered now, and kept."""
+        preview = self._preview(generated_voice_id)
+        fmt = stored_format(preview.output_format)
+        if preview.audio_blob_key is not None:
+            return await self.registry.run(self.previews.audio, preview), fmt.media_type
+        samples, rate = await self._render(
+            _designed(preview.design), preview.text, preview.design["target_lufs"]
+        )
+        audio = await self.registry.run(encode, samples, rate, fmt)
+        key = self._blob_key(generated_voice_id, fmt)
+        await self.registry.run(self.previews.set_audio, generated_voice_id, key, audio, len(samples) / rate)
+        return audio, fmt.media_type
+
+    async def save(
+        self, generated_voice_id: str, name: str, description: str, labels: dict[str, str | None] | None
+    ) -> str:
+        """Store the preview's voice as a `generated` voice; its voice_id. The description's labels come
+        first, the request's own labels override them."""
+        preview = self._preview(generated_voice_id)
+        voice_id = new_id()
+        given = {key: value for key, value in (labels or {}).items() if value is not None}
+        row = Voice(
+            voice_id=voice_id,
+            name=name,
+            category="generated",
+            description=description,
+            labels={**preview.design["labels"], **given},
+            engine_spec=preview.design["spec"],
+            created_at_unix=int(time.time()),
+        )
+        await self.registry.run(self.previews.save_voice, row)
+        # The voice keeps the preview's delivery: as steady or as lively as the description asked.
+        stability = StoredVoiceSettings(stability=round(1.0 - preview.design["variation"], 2))
+        await self.registry.run(self.voices.save_settings, voice_id, stability)
+        return voice_id
+
+    def _preview(self, generated_voice_id: str) -> VoicePreview:
+        preview = self.previews.get(generated_voice_id, int(time.time()) - PREVIEW_TTL_SECONDS)
+        if preview is None:
+            raise NotFound(
+                f"No voice preview with generated_voice_id {generated_voice_id!r}: it does not exist or "
+                f"has expired (previews are kept for {PREVIEW_TTL_SECONDS // 3600} hours). Make new previews "
+                "with POST /v1/text-to-voice/design.",
+                code="generated_voice_not_found",
+            )
+        return preview
+
+    async def _render(self, voice: DesignedVoice, text: str, lufs: float) -> tuple[np.ndarray, int]:
+        async with self.registry.reserve(voice.spec.engine) as synthesizer:
+            samples = await self.registry.run(render_preview, synthesizer, voice, text, lufs)
+            return samples, synthesizer.sample_rate
+
+    @staticmethod
+    def _blob_key(generated_voice_id: str, fmt: OutputFormat) -> str:
+        return f"voice-design/{generated_voice_id}.{fmt.extension}"
