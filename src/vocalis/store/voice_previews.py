@@ -1,4 +1,4 @@
-"""Voice-design previews (rows and their audio blobs), and saving one as a stored `generated` voice."""
+"""Voice-design previews: their rows and audio blobs, until they expire."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from vocalis.store.blobs import BlobStore
 from vocalis.store.database import Database
-from vocalis.store.tables import Voice, VoicePreview
+from vocalis.store.tables import VoicePreview
 
 
 class VoicePreviewRepository:
@@ -50,8 +50,3 @@ class VoicePreviewRepository:
             if row.audio_blob_key is not None:
                 self.blobs.delete(row.audio_blob_key)
         return len(rows)
-
-    def save_voice(self, voice: Voice) -> None:
-        """Store the voice made from a preview (the preview stays until it expires, like ElevenLabs')."""
-        with self.database.session() as session:
-            session.add(voice)

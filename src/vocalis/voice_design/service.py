@@ -210,7 +210,7 @@ class VoiceDesignService:
             engine_spec=preview.design["spec"],
             created_at_unix=int(time.time()),
         )
-        await self.registry.run(self.previews.save_voice, row)
+        await self.registry.run(self.voices.repository.add, row, [])
         # The voice keeps the preview's delivery: as steady or as lively as the description asked.
         stability = StoredVoiceSettings(stability=round(1.0 - preview.design["variation"], 2))
         await self.registry.run(self.voices.save_settings, voice_id, stability)
