@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -341,17 +341,8 @@ class DescriptionReader:
         if pitch == 0.0 and "pitch" in winners:
             pitch = INFERRED_PITCH if winners["pitch"] == "high" else -INFERRED_PITCH
             inferred.append("pitch")
-        return VoiceTraits(
-            gender=gender,
-            age=age,
-            accent=traits.accent,
-            pitch=pitch,
-            pace=traits.pace,
-            energy=traits.energy,
-            texture=traits.texture,
-            use_case=traits.use_case,
-            inferred=tuple(inferred),
-            matcher=embedder.name,
+        return replace(
+            traits, gender=gender, age=age, pitch=pitch, inferred=tuple(inferred), matcher=embedder.name
         )
 
     def embedding_winners(self, description: str, embedder: TextEmbedder) -> dict[str, str]:
