@@ -29,6 +29,7 @@ from vocalis.api import (
     usage,
     user,
     voices,
+    voices_pvc,
     webhooks,
 )
 from vocalis.api.errors import install_error_handlers
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sound_generation,
         forced_alignment,
         voices,
+        voices_pvc,
         text_to_voice,
         pronunciation_dictionaries,
         models,

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         default=None, description="Stable Audio Open pipeline folder (diffusers layout) for sound effects."
     )
     sound_effects_steps: int = Field(default=100, ge=1, description="Diffusion steps per sound effect.")
+    pvc_training_effort: float = Field(
+        default=4.0, gt=0, description="Professional voice training's search budget (instant cloning: 1)."
+    )
+    pvc_require_verification: bool = Field(
+        default=True, description="Professional voices must pass the voice captcha before training."
+    )
     max_upload_bytes: int = Field(default=1 << 30, description="Largest accepted upload (1 GiB).")
     allow_remote_urls: bool = Field(
         default=False, description="Let requests name audio by URL (`cloud_storage_url`); off by default."

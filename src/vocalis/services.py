@@ -13,6 +13,8 @@ from vocalis.engines.registry import EngineRegistry, installed_engine_names
 from vocalis.isolation.service import IsolationService
 from vocalis.jobs import JobRunner
 from vocalis.pronunciation.dictionaries import PronunciationDictionaries
+from vocalis.pvc.service import ProfessionalVoices
+from vocalis.pvc.state import ProfessionalStates
 from vocalis.sound_effects.service import SoundEffectsService
 from vocalis.speech.service import SpeechService
 from vocalis.store.api_keys import ApiKeyRepository
@@ -20,6 +22,7 @@ from vocalis.store.blobs import BlobStore, open_blob_store
 from vocalis.store.database import Database
 from vocalis.store.history import HistoryRepository
 from vocalis.store.jobs import JobRepository
+from vocalis.store.professional import ProfessionalVoiceRepository
 from vocalis.store.pronunciation_dictionaries import PronunciationDictionaryRepository
 from vocalis.store.transcripts import TranscriptRepository
 from vocalis.store.voice_previews import VoicePreviewRepository
@@ -105,6 +108,7 @@ class Services:
     api_keys: ApiKeyRepository
     voices: VoiceLibrary
     cloning: VoiceCloning
+    professional: ProfessionalVoices
     history: HistoryRepository
     speech: SpeechService
     pronunciation_dictionaries: PronunciationDictionaries
@@ -131,7 +135,12 @@ class Services:
             queue_size=settings.engine_queue_size,
             idle_unload_seconds=settings.engine_idle_unload_seconds,
         )
-        voices = VoiceLibrary(VoiceRepository(database), blobs)
+        professional_voices = ProfessionalVoiceRepository(database)
+        voices = VoiceLibrary(
+            VoiceRepository(database),
+            blobs,
+            ProfessionalStates(professional_voices, settings.pvc_require_verification),
+        )
         history = HistoryRepository(database, blobs)
         api_keys = ApiKeyRepository(database)
         if settings.api_key:
@@ -141,6 +150,8 @@ class Services:
         dictionaries = PronunciationDictionaries(PronunciationDictionaryRepository(database))
         speech = SpeechService(registry, voices, history, dictionaries)
         transcription = TranscriptionService(registry)
+        cloning = VoiceCloning(registry, voices, settings.isolation_engine)
+        runner = JobRunner(jobs)
         return cls(
             settings=settings,
             database=database,
@@ -148,7 +159,19 @@ class Services:
             registry=registry,
             api_keys=api_keys,
             voices=voices,
-            cloning=VoiceCloning(registry, voices, settings.isolation_engine),
+            cloning=cloning,
+            professional=ProfessionalVoices(
+                registry,
+                voices,
+                professional_voices,
+                cloning.matcher,
+                transcription,
+                runner,
+                isolation_engine=settings.isolation_engine,
+                training_effort=settings.pvc_training_effort,
+                require_verification=settings.pvc_require_verification,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
             history=history,
             speech=speech,
             pronunciation_dictionaries=dictionaries,
@@ -156,7 +179,7 @@ class Services:
             transcription=transcription,
             webhooks=webhooks,
             jobs=jobs,
-            runner=JobRunner(jobs),
+            runner=runner,
             webhook_sender=WebhookSender(webhooks),
             isolation=IsolationService(
                 registry, history, settings.isolation_engine, settings.max_upload_bytes

@@ -34,6 +34,8 @@ def voice_response(
         voice_id=voice.voice_id,
         name=voice.name,
         category=voice.category,
+        fine_tuning=voice.fine_tuning,
+        voice_verification=voice.voice_verification,
         labels=voice.labels,
         description=voice.description,
         preview_url=preview_url,
@@ -88,8 +90,10 @@ def search(
     use_cases: Annotated[list[str] | None, Query()] = None,
 ) -> GetVoicesV2Response:
     voices = services.voices.all()
-    if collection_id or fine_tuning_state:
-        voices = []  # collections and fine-tuned voices do not exist on this server yet
+    if collection_id:
+        voices = []  # collections do not exist on this server yet
+    if fine_tuning_state:
+        voices = [v for v in voices if v.fine_tuning and fine_tuning_state in v.fine_tuning["state"].values()]
     page = search_voices(
         voices,
         VoiceQuery(
@@ -164,7 +168,7 @@ async def get_voice_preview(voice_id: str, services: ServicesDependency) -> Resp
     return Response(audio, media_type="audio/mpeg", headers={"cache-control": "public, max-age=86400"})
 
 
-async def _uploads(files: list[UploadFile] | None) -> list[UploadedSample]:
+async def uploaded_samples(files: list[UploadFile] | None) -> list[UploadedSample]:
     return [
         UploadedSample(file.filename or f"sample-{index + 1}", file.content_type, await file.read())
         for index, file in enumerate(files or [])
@@ -182,7 +186,7 @@ async def add_voice(
     labels: Annotated[str | None, Form()] = None,
 ) -> AddVoiceResponse:
     voice_id = await services.cloning.add(
-        name, await _uploads(files), description, labels, remove_background_noise
+        name, await uploaded_samples(files), description, labels, remove_background_noise
     )
     return AddVoiceResponse(voice_id=voice_id)
 
@@ -199,7 +203,7 @@ async def edit_voice(
     labels: Annotated[str | None, Form()] = None,
 ) -> StatusResponse:
     await services.cloning.edit(
-        voice_id, name, await _uploads(files), description, labels, remove_background_noise
+        voice_id, name, await uploaded_samples(files), description, labels, remove_background_noise
     )
     return StatusResponse()
 

@@ -1,13 +1,15 @@
 """The in-process job runner: asyncio tasks, bounded concurrency, every state change written to `jobs`.
 
-Restart policy: a job's input (uploaded audio, decoded samples) lives only in memory for the life of the
+Restart policy: most jobs' input (uploaded audio, decoded samples) lives only in memory for the life of the
 process, on purpose: keeping every upload on disk until its job ends would retain user audio that the
 request may have asked us not to keep (zero retention), and SQLite rows are no place for large blobs.
-So a job cannot resume after a restart. `recover()` (called once by the server at start-up, never by the
+Such a job cannot resume after a restart. `recover()` (called once by the server at start-up, never by the
 CLI, which may run beside a live server) marks every job left `queued` or `processing` as `failed` with
 an error that says why, so no job is silently lost; `stop()` does the same for jobs still running at
-shutdown. This assumes one server process per database, as the in-process runner does; several replicas
-need the distributed queue instead.
+shutdown. Kinds whose input is already stored (professional voice training reads its samples from the blob
+store) register a restart function with `resumable()`: at shutdown they go back to `queued`, and
+`recover()` runs them again from their stored request, up to MAX_ATTEMPTS starts. This assumes one server
+process per database, as the in-process runner does; several replicas need the distributed queue instead.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ INTERRUPTED_ERROR = (
     "cannot resume. Send the request again."
 )
 STOPPED_ERROR = "The server stopped before this job finished. Send the request again."
+# Starts of a resumable job before it is failed: a job that takes the process down with it (out of memory)
+# must not do so on every start-up.
+MAX_ATTEMPTS = 5
+GAVE_UP_ERROR = f"This job was started {MAX_ATTEMPTS} times without finishing; it is not started again."
 # Progress is written when it moves by at least this much, so long files do not flood the database.
 PROGRESS_STEP = 0.05
 
@@ -51,17 +57,38 @@ class JobContext:
 
 
 JobFunction = Callable[[JobContext], Awaitable[dict[str, Any]]]
+# (job_id, stored request) -> the work that runs the job again after a restart.
+RestartFunction = Callable[[str, dict[str, Any]], JobFunction]
 
 
 class JobRunner:
     def __init__(self, jobs: JobRepository, concurrency: int = 2):
         self.jobs = jobs
         self._slots = asyncio.Semaphore(concurrency)
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[str, tuple[asyncio.Task[None], str]] = {}  # job id -> (task, kind)
+        self._restarts: dict[str, RestartFunction] = {}
+
+    def resumable(self, kind: str, restart: RestartFunction) -> None:
+        """Jobs of `kind` survive restarts: `restart(job_id, request)` gives the work that runs one again."""
+        self._restarts[kind] = restart
 
     def recover(self) -> list[str]:
-        """Fail the jobs a previous process left unfinished; returns their ids."""
-        failed = self.jobs.fail_unfinished(INTERRUPTED_ERROR)
+        """Run again the resumable jobs a previous process left unfinished and fail the others; returns the
+        ids of the failed ones."""
+        resumed, failed = 0, []
+        for row in self.jobs.unfinished():
+            restart = self._restarts.get(row.kind)
+            if restart is not None and row.attempts < MAX_ATTEMPTS:
+                self.jobs.requeue(
+                    row.job_id
+                )  # a crash left it `processing`, its progress that of the lost run
+                self._schedule(row.job_id, row.kind, restart(row.job_id, row.request))
+                resumed += 1
+            else:
+                error = INTERRUPTED_ERROR if restart is None else GAVE_UP_ERROR
+                failed += self.jobs.fail_unfinished(error, [row.job_id])
+        if resumed:
+            logger.info("Resumed %d unfinished job(s) from a previous run.", resumed)
         if failed:
             logger.warning("Marked %d unfinished job(s) from a previous run as failed.", len(failed))
         return failed
@@ -69,18 +96,24 @@ class JobRunner:
     def submit(self, job_id: str, kind: str, request: dict[str, Any], work: JobFunction) -> str:
         """Persist a queued job and schedule `work` on the running event loop."""
         self.jobs.create(job_id, kind, request)
-        task = asyncio.get_running_loop().create_task(self._run(job_id, work), name=f"job-{job_id}")
-        self._tasks[job_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
+        self._schedule(job_id, kind, work)
         return job_id
 
-    async def _run(self, job_id: str, work: JobFunction) -> None:
+    def _schedule(self, job_id: str, kind: str, work: JobFunction) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(job_id, kind, work), name=f"job-{job_id}")
+        self._tasks[job_id] = (task, kind)
+        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
+
+    async def _run(self, job_id: str, kind: str, work: JobFunction) -> None:
         async with self._slots:
             await asyncio.to_thread(self.jobs.start, job_id)
             try:
                 result = await work(JobContext(job_id, self))
             except asyncio.CancelledError:
-                await asyncio.to_thread(self.jobs.fail, job_id, STOPPED_ERROR)
+                if kind in self._restarts:
+                    await asyncio.to_thread(self.jobs.requeue, job_id)
+                else:
+                    await asyncio.to_thread(self.jobs.fail, job_id, STOPPED_ERROR)
                 raise
             except VocalisError as error:
                 await asyncio.to_thread(self.jobs.fail, job_id, error.message)
@@ -91,10 +124,13 @@ class JobRunner:
                 await asyncio.to_thread(self.jobs.complete, job_id, result)
 
     async def stop(self) -> None:
-        """Cancel running jobs (each records itself failed) and wait for them to finish."""
-        job_ids, tasks = list(self._tasks), list(self._tasks.values())
+        """Cancel running jobs (each records itself failed, or queued if resumable) and wait for them."""
+        running = {job_id: kind for job_id, (_, kind) in self._tasks.items()}
+        tasks = [task for task, _ in self._tasks.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        # A task cancelled before its first step never reached `_run`'s handler; its row is still queued.
-        self.jobs.fail_unfinished(STOPPED_ERROR, job_ids)
+        # A task cancelled before its first step never reached `_run`'s handler; its row is still queued,
+        # which is right for a resumable job and wrong for any other.
+        stopped = [job_id for job_id, kind in running.items() if kind not in self._restarts]
+        self.jobs.fail_unfinished(STOPPED_ERROR, stopped)

@@ -115,6 +115,8 @@ class SpeechService:
         streaming: bool,
     ) -> PreparedSpeech:
         voice = self.voices.get(voice_id)
+        if voice.unavailable:
+            raise InvalidRequest(voice.unavailable, code="voice_not_fine_tuned")
         model = self.registry.model(body.model_id)
         try:
             fmt = parse_output_format(output_format)

@@ -67,6 +67,17 @@ class JobRepository:
     def fail(self, job_id: str, error: str) -> None:
         self._update(job_id, status="failed", error=error)
 
+    def requeue(self, job_id: str) -> None:
+        """Put a job stopped part-way back in the queue, to run again from its stored request (and from the
+        start, so its progress too)."""
+        self._update(job_id, status="queued", progress=0.0)
+
+    def unfinished(self) -> list[Job]:
+        """Queued or processing jobs, oldest first."""
+        query = select(Job).where(Job.status.in_(UNFINISHED)).order_by(Job.created_at_unix, Job.job_id)
+        with self.database.session() as session:
+            return list(session.scalars(query))
+
     def fail_unfinished(self, error: str, job_ids: list[str] | None = None) -> list[str]:
         """Mark queued or processing jobs (all, or those of `job_ids`) failed; returns their ids."""
         now = int(time.time())

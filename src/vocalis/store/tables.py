@@ -214,3 +214,44 @@ class PronunciationDictionaryVersion(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     rules_num: Mapped[int] = mapped_column(Integer)
+
+
+class ProfessionalVoice(Base):
+    """The professional-cloning state of a `professional` voice: its language, the captcha it was last shown,
+    its verification attempts, and its training job (fine-tuning state and progress are that job's)."""
+
+    __tablename__ = "professional_voices"
+
+    voice_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("voices.voice_id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(16))
+    captcha_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    captcha_issued_at_unix: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    is_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # `VerificationAttemptResponseModel` dicts, oldest first; the recordings themselves are not kept.
+    verification_attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # `ManualVerificationResponseModel` of the last manual request (file metadata only).
+    manual_verification: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    training_job_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    trained_at_unix: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ProfessionalSample(Base):
+    """What professional cloning adds to a voice sample: the trim, and the speakers its separation found
+    with the ones chosen for training (separation runs as a job)."""
+
+    __tablename__ = "professional_samples"
+
+    sample_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("voice_samples.sample_id", ondelete="CASCADE"), primary_key=True
+    )
+    voice_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("voices.voice_id", ondelete="CASCADE"), index=True
+    )
+    trim_start_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    trim_end_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    separation_job_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # speaker id -> {"duration_secs": float, "utterances": [[start, end], ...]} (seconds in the sample).
+    speakers: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    selected_speaker_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)

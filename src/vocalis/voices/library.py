@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vocalis.engines.protocols import VoiceSpec
@@ -34,6 +35,25 @@ class LibraryVoice:
     preview_text: str = "Hello! This is a preview of my voice, generated on your own machine."
     samples: list[dict] = field(default_factory=list)
     languages: tuple[str, ...] = ("en",)
+    fine_tuning: dict | None = None
+    voice_verification: dict | None = None
+    # Why the voice cannot speak yet (a professional voice before its first training), else None.
+    unavailable: str | None = None
+
+
+@dataclass
+class VoiceState:
+    """What a voice's own workflow adds to it: a professional voice's `fine_tuning` and `voice_verification`
+    (ElevenLabs' shapes), whether it can speak yet, and fields added to its samples' JSON by sample id."""
+
+    fine_tuning: dict | None = None
+    voice_verification: dict | None = None
+    unavailable: str | None = None
+    samples: dict[str, dict] = field(default_factory=dict)
+
+
+# Stored voice ids -> the states of those that have one.
+VoiceStates = Callable[[list[str]], dict[str, VoiceState]]
 
 
 def _from_premade(voice: PremadeVoice) -> LibraryVoice:
@@ -67,13 +87,14 @@ def sample_json(sample: VoiceSample) -> dict:
     }
 
 
-def _from_row(row: Voice, samples: list[VoiceSample]) -> LibraryVoice:
+def _from_row(row: Voice, samples: list[VoiceSample], state: VoiceState | None) -> LibraryVoice:
     labels = dict(row.labels or {})
     made = row.speaker_data or {}
     if made.get("method"):
         labels[METHOD_LABEL] = made["method"]
     if made.get("similarity") is not None:
         labels[SIMILARITY_LABEL] = f"{made['similarity']:.3f}"
+    state = state or VoiceState()
     return LibraryVoice(
         voice_id=row.voice_id,
         name=row.name,
@@ -82,7 +103,10 @@ def _from_row(row: Voice, samples: list[VoiceSample]) -> LibraryVoice:
         labels=labels,
         spec=spec_from_json(row.engine_spec),
         created_at_unix=row.created_at_unix,
-        samples=[sample_json(sample) for sample in samples],
+        samples=[{**sample_json(sample), **state.samples.get(sample.sample_id, {})} for sample in samples],
+        fine_tuning=state.fine_tuning,
+        voice_verification=state.voice_verification,
+        unavailable=state.unavailable,
     )
 
 
@@ -96,15 +120,18 @@ def spec_from_json(data: dict) -> VoiceSpec:
 
 
 class VoiceLibrary:
-    def __init__(self, repository: VoiceRepository, blobs: BlobStore):
+    def __init__(self, repository: VoiceRepository, blobs: BlobStore, states: VoiceStates | None = None):
         self.repository = repository
         self.blobs = blobs
+        self.states = states or (lambda voice_ids: {})
         self._premade = {voice.voice_id: _from_premade(voice) for voice in PREMADE_VOICES}
 
     def all(self, *, include_legacy: bool = True) -> list[LibraryVoice]:
         premade = [voice for voice in self._premade.values() if include_legacy or not voice.is_legacy]
         samples = self.repository.samples()
-        stored = [_from_row(row, samples.get(row.voice_id, [])) for row in self.repository.list()]
+        rows = self.repository.list()
+        states = self.states([row.voice_id for row in rows])
+        stored = [_from_row(row, samples.get(row.voice_id, []), states.get(row.voice_id)) for row in rows]
         return premade + stored
 
     def is_premade(self, voice_id: str) -> bool:
@@ -114,7 +141,8 @@ class VoiceLibrary:
         voice = self._premade.get(voice_id)
         if voice is not None:
             return voice
-        return _from_row(self.row(voice_id), self.repository.samples([voice_id]).get(voice_id, []))
+        samples = self.repository.samples([voice_id]).get(voice_id, [])
+        return _from_row(self.row(voice_id), samples, self.states([voice_id]).get(voice_id))
 
     def row(self, voice_id: str) -> Voice:
         """The stored voice; 404 when there is none (premade voices are not stored)."""

@@ -66,6 +66,7 @@ class _Render:
 class _Search:
     reference: Reference
     max_evaluations: int
+    progress: Callable[[float], None] | None = None
     evaluations: int = 0
     scores: dict[tuple, tuple[float, dict[str, float]]] = field(default_factory=dict)
     embeddings: dict[tuple, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -129,12 +130,17 @@ class VoiceMatcher:
     def clone(self, speech: list[np.ndarray], effort: float = 1.0) -> ClonedVoice:
         return self.match(self.reference(speech), effort)
 
-    def match(self, reference: Reference, effort: float = 1.0) -> ClonedVoice:
+    def match(
+        self, reference: Reference, effort: float = 1.0, progress: Callable[[float], None] | None = None
+    ) -> ClonedVoice:
         """The best voice found for `reference` in `effort` x EVALUATIONS scored candidates (the anchors and
         the final pitch refinement always run). A count rather than a time keeps a clone repeatable on a
-        busy machine."""
+        busy machine.
+
+        `progress` gets the share of the budget spent after each scored candidate (a long search, such as
+        professional voice training, reports it); an exception it raises stops the search."""
         started = time.monotonic()
-        search = _Search(reference, max_evaluations=max(1, round(EVALUATIONS * effort)))
+        search = _Search(reference, max_evaluations=max(1, round(EVALUATIONS * effort)), progress=progress)
         synthesizers = self._synthesizers()
         packs = [voice.name for voice in synthesizers["kokoro"].voices()] if "kokoro" in synthesizers else []
         candidates: list[tuple[float, str, tuple, float]] = []  # (score, engine, blend, semitones)
@@ -202,6 +208,8 @@ class VoiceMatcher:
             }
             search.scores[key] = (float(np.mean(list(by_encoder.values()))), by_encoder)
             search.evaluations += 1
+            if search.progress is not None:
+                search.progress(min(1.0, search.evaluations / search.max_evaluations))
         return search.scores[key][0]
 
     def _matched_pitch(self, search: _Search, engine: str, blend: tuple) -> float:
