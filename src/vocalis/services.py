@@ -29,6 +29,7 @@ from vocalis.store.voice_previews import VoicePreviewRepository
 from vocalis.store.voices import VoiceRepository
 from vocalis.store.webhooks import WebhookRepository
 from vocalis.transcription.service import TranscriptionService
+from vocalis.voice_changer.service import VoiceChangerService
 from vocalis.voice_design.service import VoiceDesignService
 from vocalis.voices.cloning import VoiceCloning
 from vocalis.voices.library import VoiceLibrary
@@ -120,6 +121,7 @@ class Services:
     isolation: IsolationService
     sound_effects: SoundEffectsService
     voice_design: VoiceDesignService
+    voice_changer: VoiceChangerService
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -186,6 +188,7 @@ class Services:
             voice_design=VoiceDesignService(
                 registry, VoicePreviewRepository(database, blobs), voices, history
             ),
+            voice_changer=VoiceChangerService(speech, transcription, history, settings.isolation_engine),
         )
 
     def close(self) -> None:

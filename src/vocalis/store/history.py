@@ -51,7 +51,7 @@ class HistoryRepository:
         audio: bytes | BinaryIO,
         content_type: str,
         output_format: str,
-        text: str,
+        text: str | None,
         voice_id: str | None,
         voice_name: str | None,
         voice_category: str | None,
@@ -61,7 +61,9 @@ class HistoryRepository:
         characters_before: int,
         source: str = "TTS",
         dialogue: list[dict[str, Any]] | None = None,
+        characters: int | None = None,
     ) -> HistoryItem:
+        """Store one generation; it cost `characters` (by default the length of its text)."""
         blob_key = f"history/{history_item_id}"
         now_ms = time.time_ns() // 1_000_000
         self.blobs.put(blob_key, audio)
@@ -76,7 +78,8 @@ class HistoryRepository:
             date_unix=int(now_ms // 1000),
             created_at_ms=now_ms,
             character_count_change_from=characters_before,
-            character_count_change_to=characters_before + len(text),
+            character_count_change_to=characters_before
+            + (len(text or "") if characters is None else characters),
             content_type=content_type,
             output_format=output_format,
             state="created",
