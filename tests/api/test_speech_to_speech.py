@@ -7,6 +7,7 @@ engine (a tiny random converter of the real architecture), history and usage; ba
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import math
@@ -23,6 +24,9 @@ from tests.e2e.voice_changer_quality import Speech, corpus_speech, judge, load
 from tests.unit.openvoice_support import TINY_CONFIG, write_converter
 from vocalis.app import create_app
 from vocalis.config import Settings
+from vocalis.engines.vad import SileroVad
+from vocalis.store.voices import VoiceUpdate
+from vocalis.voices import cloning
 
 pytestmark = pytest.mark.slow
 
@@ -225,26 +229,72 @@ def test_bad_inputs_are_clear_errors(client, clips):
     assert change(client, speech, file_format="mp3").status_code == 422
 
 
-def test_openvoice_converts_the_input_itself(tmp_path: Path, model_cache: Path, clips):
-    converter = write_converter(tmp_path / "openvoice", TINY_CONFIG)
-    settings = Settings(
-        home=tmp_path / "home", model_cache=model_cache, api_key=KEY, openvoice_path=converter
-    )
+@pytest.fixture(scope="module")
+def openvoice_client(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[TestClient]:
+    """An app with a tiny randomly initialised OpenVoice converter in place of the pulled one."""
+    converter = write_converter(tmp_path_factory.mktemp("openvoice"), TINY_CONFIG)
+    home = tmp_path_factory.mktemp("sts-openvoice-home")
+    settings = Settings(home=home, model_cache=model_cache, api_key=KEY, openvoice_path=converter)
+    with TestClient(create_app(settings), headers={"xi-api-key": KEY}) as test_client:
+        yield test_client
+
+
+def test_openvoice_converts_the_input_itself(openvoice_client: TestClient, clips):
+    client = openvoice_client
     source = load(clips[0].path)
     raw = (source * 32767).astype("<i2").tobytes()
-    with TestClient(create_app(settings), headers={"xi-api-key": KEY}) as client:
-        listed = {model["model_id"]: model for model in client.get("/v1/models").json()}
-        assert "OpenVoice" in listed["eleven_multilingual_sts_v2"]["name"]
-        first = change(client, raw, file_format="pcm_s16le_16", seed="5", output_format="pcm_22050")
-        again = change(client, raw, file_format="pcm_s16le_16", seed="5", output_format="pcm_22050")
-        assert first.headers["x-vocalis-engine"] == "openvoice-v2"
-        assert len(pcm(first)) == round(len(source) * 22050 / RATE)
-        assert first.content == again.content  # the seed fixes the converter's sampling
-        streamed = client.post(
-            f"/v1/voice-changer/{GEORGE}/stream",
-            params={"output_format": "pcm_22050"},
-            data={"remove_background_noise": "true", "model_id": "openvoice-v2"},
-            files={"audio": ("a.wav", wav(source))},
+    listed = {model["model_id"]: model for model in client.get("/v1/models").json()}
+    assert "OpenVoice" in listed["eleven_multilingual_sts_v2"]["name"]
+    first = change(client, raw, file_format="pcm_s16le_16", seed="5", output_format="pcm_22050")
+    again = change(client, raw, file_format="pcm_s16le_16", seed="5", output_format="pcm_22050")
+    assert first.headers["x-vocalis-engine"] == "openvoice-v2"
+    assert len(pcm(first)) == round(len(source) * 22050 / RATE)
+    assert first.content == again.content  # the seed fixes the converter's sampling
+    streamed = change(
+        client,
+        wav(source),
+        path="voice-changer",
+        stream=True,
+        output_format="pcm_22050",
+        remove_background_noise="true",
+        model_id="openvoice-v2",
+    )
+    assert streamed.headers["x-vocalis-engine"] == "openvoice-v2"
+    assert len(pcm(streamed)) == round(len(source) * 22050 / RATE)
+
+
+def test_openvoice_target_of_a_cloned_voice_is_its_samples(
+    openvoice_client: TestClient, corpus: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A clone's timbre comes from its samples' speech, or from the reference its training kept."""
+    client = openvoice_client
+    # The voice the offline search finds does not matter here: one scored candidate instead of 24.
+    monkeypatch.setattr(cloning, "CLONING_EFFORT", 0.01)
+    references = corpus / "voice_reference"
+    sample = references / "ljspeech_LJ050-0131.wav"
+    added = client.post(
+        "/v1/voices/add", data={"name": "LJ"}, files=[("files", (sample.name, sample.read_bytes()))]
+    )
+    voice_id = added.json()["voice_id"]
+    services = client.app.state.services
+    converter = services.registry.engine("openvoice-v2")
+
+    def reference_of(path: Path) -> dict:
+        audio = load(path)
+        speech = np.concatenate(
+            [audio[round(a * RATE) : round(b * RATE)] for a, b in SileroVad().speech_segments(audio)]
         )
-        assert streamed.headers["x-vocalis-engine"] == "openvoice-v2"
-        assert len(pcm(streamed)) == round(len(source) * 22050 / RATE)
+        embedding = converter.reference(speech, RATE).embedding
+        return {"engine": converter.name, "embedding": base64.b64encode(embedding.tobytes()).decode()}
+
+    def converted() -> bytes:
+        response = change(client, (corpus / "stt_en" / "cmu_goforward.wav").read_bytes(), voice_id, seed="2")
+        assert response.headers["x-vocalis-engine"] == "openvoice-v2"
+        return response.content
+
+    from_samples = converted()
+    row = services.voices.row(voice_id)
+    for kept, same in ((sample, True), (references / "picovoice_eagle_speaker_2_test_utt.wav", False)):
+        data = {**row.speaker_data, "converter_reference": reference_of(kept)}
+        services.voices.repository.update(voice_id, VoiceUpdate(speaker_data=data))
+        assert (converted() == from_samples) is same, kept.name

@@ -2,21 +2,27 @@
 audio given the target voice's timbre, a block at a time, so its words, timing, intonation, non-speech sounds
 and language all stay.
 
-The target's timbre is the converter's embedding of the target voice's speech, rendered by the TTS engines
-and kept per voice (a changed voice is rendered again). The input's own timbre is measured once over all of
-it, so every block is converted from the same source.
+The target's timbre is the converter's embedding of the target voice's speech: for a cloned voice, the one
+its professional training kept, else its samples' (their speech, averaged); for any other voice, a
+rendering of it by the TTS engines. It is kept per voice, and made again when the voice or its samples
+change. The input's own timbre is measured once over all of it, so every block is converted from the same
+source.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from vocalis.audio import decode
 from vocalis.engines.protocols import ConversionOptions, SpeakerReference, VoiceConverter
+from vocalis.engines.vad import SileroVad
 from vocalis.schemas.text_to_speech import TextToSpeechRequest
 from vocalis.speech.service import SpeechResult, SpeechService
+from vocalis.store.tables import VoiceSample
 from vocalis.voice_changer.timeline import blocks
 from vocalis.voices.library import LibraryVoice
 
@@ -28,6 +34,7 @@ REFERENCE_TEXT = (
 )
 REFERENCE_SEED = 0  # one rendering per voice, the same on every server
 MAX_REFERENCES = 256
+RATE = 16000  # samples are read at the rate the voice library analyses them at
 MIN_BLOCK_SECONDS = 0.1  # converters need a few spectrogram frames; shorter input is padded
 # OpenVoice's own default `tau` (0.3) at ElevenLabs' default stability (0.5).
 VARIATION_PER_INSTABILITY = 0.6
@@ -49,32 +56,60 @@ class Converter:
     def __init__(self, speech: SpeechService, engine: str):
         self.speech = speech
         self.registry = speech.registry
+        self.voices = speech.voices
         self.engine = engine
         self._references: dict[tuple, SpeakerReference] = {}
 
     async def target(self, voice: LibraryVoice, converter: VoiceConverter) -> SpeakerReference:
-        """The voice's timbre as `converter` encodes it, from a rendering of the voice."""
-        key = (converter.name, voice.voice_id, voice.spec)
+        """The voice's timbre as `converter` encodes it."""
+        stored = not self.voices.is_premade(voice.voice_id)
+        trained = self._trained(voice.voice_id, converter.name) if stored else None
+        if trained is not None:
+            return trained
+        samples = self.voices.repository.samples([voice.voice_id]).get(voice.voice_id, []) if stored else []
+        key = (converter.name, voice.voice_id, voice.spec, tuple(sample.sample_id for sample in samples))
         if key not in self._references:
-            prepared = self.speech.prepare(
-                voice.voice_id,
-                TextToSpeechRequest(text=REFERENCE_TEXT, seed=REFERENCE_SEED),
-                output_format="pcm_24000",
-                optimize_streaming_latency=None,
-                enable_logging=False,
-                key_id=None,
-                streaming=False,
-            )
-            rendering = SpeechResult()
-            async for piece in self.speech.pieces(prepared):
-                rendering.add(piece)
-            reference = await self.registry.run(
-                converter.reference, rendering.samples(), rendering.sample_rate
-            )
+            if samples:
+                speech = [await self.registry.run(self._speech, sample) for sample in samples]
+                references = [await self.registry.run(converter.reference, clip, RATE) for clip in speech]
+                reference = SpeakerReference.average(references)
+            else:
+                reference = await self._rendered(voice, converter)
             if len(self._references) >= MAX_REFERENCES:  # voices come and go; keep the memory bounded
                 self._references.clear()
             self._references[key] = reference
         return self._references[key]
+
+    def _trained(self, voice_id: str, engine: str) -> SpeakerReference | None:
+        """The reference professional-clone training kept, if this converter made it."""
+        kept = (self.voices.row(voice_id).speaker_data or {}).get("converter_reference")
+        if not kept or kept.get("engine") != engine:
+            return None
+        embedding = np.frombuffer(base64.b64decode(kept["embedding"]), dtype=np.float32).copy()
+        return SpeakerReference(engine, embedding)
+
+    def _speech(self, sample: VoiceSample) -> np.ndarray:
+        """A stored sample's speech (its pauses left out) at RATE."""
+        audio = decode(self.voices.blobs.get(sample.blob_key), RATE).samples
+        regions = SileroVad().speech_segments(audio)
+        if not regions:
+            return audio
+        return np.concatenate([audio[round(start * RATE) : round(end * RATE)] for start, end in regions])
+
+    async def _rendered(self, voice: LibraryVoice, converter: VoiceConverter) -> SpeakerReference:
+        prepared = self.speech.prepare(
+            voice.voice_id,
+            TextToSpeechRequest(text=REFERENCE_TEXT, seed=REFERENCE_SEED),
+            output_format="pcm_24000",
+            optimize_streaming_latency=None,
+            enable_logging=False,
+            key_id=None,
+            streaming=False,
+        )
+        rendering = SpeechResult()
+        async for piece in self.speech.pieces(prepared):
+            rendering.add(piece)
+        return await self.registry.run(converter.reference, rendering.samples(), rendering.sample_rate)
 
     async def convert(self, job: ConversionJob) -> AsyncIterator[np.ndarray]:
         """The converted audio at the converter's rate, a block at a time, exactly as long as the input."""
