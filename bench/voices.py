@@ -1,6 +1,6 @@
 """Instant voice cloning figures: clone time and speaker similarity per corpus speaker.
 
-    python bench/voices.py [--effort 1.0] [--encoders dvector,resemblyzer]
+    python bench/voices.py [--effort 1.0] [--encoders dvector,resemblyzer] [--voice-changer]
 
 For each speaker of `../shared/corpus/voice_reference/` (cloned from some of their speech, judged on other
 speech of theirs; see `tests/e2e/cloning_quality.py`): the time the offline method takes (reference analysis
@@ -49,6 +49,11 @@ def main() -> None:
     )
     parser.add_argument("--effort", type=float, default=1.0, help="search effort (1.0: instant cloning)")
     parser.add_argument("--encoders", default="dvector,resemblyzer", help="speaker encoders the search uses")
+    parser.add_argument(
+        "--voice-changer",
+        action="store_true",
+        help="also the voice changer's figures (bench/voice_changer.py)",
+    )
     args = parser.parse_args()
     synthesizers = {"kokoro": KokoroSynthesizer(), "piper": PiperSynthesizer()}
     named = {"dvector": SpeakerEmbedder, "resemblyzer": ResemblyzerEncoder}
@@ -103,6 +108,16 @@ def main() -> None:
         + ", ".join(f"{n} {k}/{len(rows)}" for n, k in beaten.items())
     )
     print(f"Whisper tiny.en WER of the clones' speech: {100 * errors / words:.1f} % ({errors}/{words} words)")
+    if args.voice_changer:
+        voice_changer_section()
+
+
+def voice_changer_section() -> None:
+    """Conversion real-time factor, words, timing and similarity of the voice changer, at its defaults."""
+    import voice_changer  # bench/voice_changer.py, beside this script
+
+    print()
+    voice_changer.voice_changer(list(voice_changer.VOICES), 2, 60.0, list(voice_changer.SECTIONS))
 
 
 if __name__ == "__main__":

@@ -183,8 +183,10 @@ def test_background_noise_is_removed_first(client, corpus: Path):
 
 
 def test_silence_stays_silence(client):
-    silence = pcm(change(client, np.zeros(2 * RATE, "<i2").tobytes(), file_format="pcm_s16le_16"))
-    assert len(silence) == 2 * RATE and not silence.any()
+    for model_id in ("eleven_english_sts_v2", "eleven_multilingual_sts_v2"):
+        raw = np.zeros(2 * RATE, "<i2").tobytes()
+        silence = pcm(change(client, raw, file_format="pcm_s16le_16", model_id=model_id))
+        assert len(silence) == 2 * RATE and not silence.any()
 
 
 def test_speech_the_engines_cannot_speak_is_refused(client, corpus: Path):

@@ -44,8 +44,8 @@ MAX_PHRASE_WORDS = 40
 # Synthesized audio kept before a phrase's first word and after its last (engines trim their own silence,
 # so this is breath and decay, not pause).
 EDGE_SECONDS = 0.12
-# A word's warp stays within this factor of its phrase's: Whisper's word times are rough (a word's start
-# can be off by 0.1 s), and following them exactly would squash one word and stretch the next.
+# A word's warp stays within this factor of its phrase's: recognized word times are rough (Whisper's by
+# about 0.1 s, the aligner's less), and following them exactly would squash one word and drag the next.
 WORD_WARP_SPREAD = 1.6
 MAX_PHRASE_WARP = 2.0
 MIN_ANCHOR_SECONDS = 0.01
@@ -236,15 +236,16 @@ class Revoicer:
         timeline = Timeline(job.sample_rate, duration)
         language = "en" if job.recognizer == ENGLISH_ENGINE else None
         phrase_number = 0
-        for block_start, block_end in blocks(job.speech, duration):
+        # Input without speech has nothing to say: it stays silent, and Whisper is not asked to find words.
+        for block_start, block_end in blocks(job.speech, duration) if job.speech else ():
             clip = job.audio[round(block_start * RATE) : round(block_end * RATE)]
             transcript = await self.transcription.transcribe(
                 clip,
                 TranscriptionRequest(model_id=job.recognizer, language_code=language, tag_audio_events=False),
             )
-            if language is None:
-                language = _english(transcript.language_code)
             words = [word for word in transcript.words if word.type == "word"]
+            if language is None and words:  # Whisper "detects" some language in a block without words
+                language = _english(transcript.language_code)
             if words and self.registry.has_engine(ALIGNER):
                 words = await self._aligned(clip, words)
             words = [
@@ -286,7 +287,7 @@ class Revoicer:
         )
         # The voice speaks at its own pace and WSOLA fits it to the input's: asking the engines for the
         # input's pace instead (Kokoro's and Piper's speed) cost intelligibility, 12.6-14.9 % Whisper WER on
-        # the corpus against 6.9-8 % (bench/voice_changer.py). The request's speed setting is moot.
+        # the corpus against 6-8 % (bench/voice_changer.py). The request's speed setting is moot.
         options = replace(prepared.speech_input.options, speed=prepared.voice.spec.speed)
         prepared = replace(prepared, speech_input=replace(prepared.speech_input, options=options))
         result = SpeechResult()

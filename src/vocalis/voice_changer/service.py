@@ -122,6 +122,8 @@ class VoiceChangerService:
         """Check the request (4xx errors the user can act on), decode the input and admit it to its engine
         (429 when full)."""
         voice = self.voices.get(voice_id)
+        if voice.unavailable:  # a professional voice not trained yet, refused as text to speech does
+            raise InvalidRequest(voice.unavailable, code="voice_not_fine_tuned")
         model = self.registry.conversion_model(given.model_id or DEFAULT_MODEL)
         try:
             output_format = parse_output_format(given.output_format)
