@@ -17,6 +17,7 @@ from vocalis.engines.protocols import SynthesisOptions
 from vocalis.engines.registry import EngineRegistry, ModelInfo
 from vocalis.errors import InvalidRequest
 from vocalis.pronunciation.dictionaries import Locator, PronunciationDictionaries
+from vocalis.schemas.common import VoiceSettings
 from vocalis.schemas.text_to_speech import TextToSpeechRequest
 from vocalis.speech.alignment import Alignment
 from vocalis.speech.synthesis import SpeechInput, SpeechPiece, synthesize
@@ -154,7 +155,7 @@ class SpeechService:
                 for locator in body.pronunciation_dictionary_locators or []
             ]
         )
-        settings = self._merged_settings(voice.voice_id, body)
+        settings = self.merged_settings(voice.voice_id, body.voice_settings)
         latency = optimize_streaming_latency or 0
         normalize = body.apply_text_normalization == "on" or (
             body.apply_text_normalization == "auto" and latency < 4
@@ -199,10 +200,11 @@ class SpeechService:
             key_id=key_id,
         )
 
-    def _merged_settings(self, voice_id: str, body: TextToSpeechRequest) -> StoredVoiceSettings:
+    def merged_settings(self, voice_id: str, voice_settings: VoiceSettings | None) -> StoredVoiceSettings:
+        """The voice's saved settings with a request's `voice_settings` laid over them."""
         settings = self.voices.settings(voice_id)
-        if body.voice_settings is not None:
-            for name, value in body.voice_settings.model_dump(exclude_none=True).items():
+        if voice_settings is not None:
+            for name, value in voice_settings.model_dump(exclude_none=True).items():
                 setattr(settings, name, value)
         return settings
 

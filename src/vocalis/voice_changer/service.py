@@ -141,10 +141,7 @@ class VoiceChangerService:
         audio = await self._decoded(given)
         engine = OPENVOICE if model.engine == OPENVOICE else REVOICE
         current, maximum = self.registry.admit(OPENVOICE if engine == OPENVOICE else voice.spec.engine)
-        settings = self.voices.settings(voice.voice_id)
-        if voice_settings is not None:
-            for name, value in voice_settings.model_dump(exclude_none=True).items():
-                setattr(settings, name, value)
+        settings = self.speech.merged_settings(voice.voice_id, voice_settings)
         return VoiceChange(
             request_id=uuid.uuid4().hex,
             history_item_id=new_id(),
