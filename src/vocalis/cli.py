@@ -236,7 +236,9 @@ def models_list() -> None:
 
 @models_app.command("pull")
 def models_pull(
-    name: Annotated[str, typer.Argument(help="openvoice-v2 or chatterbox (see `vocalis models list`).")],
+    name: Annotated[
+        str, typer.Argument(help="openvoice-v2, chatterbox or stable-audio-open (see `vocalis models list`).")
+    ],
     revision: Annotated[
         str | None,
         typer.Option(
@@ -273,8 +275,14 @@ def models_pull(
                         tasks[file.path] = progress.add_task(file.name, total=total)
                     progress.update(tasks[file.path], completed=done, total=total)
 
+                token = settings.hub_token.get_secret_value() if settings.hub_token else None
                 directory = downloads.pull(
-                    model, settings.models_dir, hub_url=settings.hub_url, revision=revision, progress=advance
+                    model,
+                    settings.models_dir,
+                    hub_url=settings.hub_url,
+                    revision=revision,
+                    progress=advance,
+                    token=token,
                 )
     except downloads.PullError as error:
         console.print(f"[red]{error}[/red]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     )
     hub_url: str = Field(
         default="https://huggingface.co", description="Model hub `vocalis models pull` downloads from."
+    )
+    hub_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VOCALIS_HUB_TOKEN", "HF_TOKEN", "hub_token"),
+        description="Hub access token for gated models (Stable Audio Open); HF_TOKEN is read too.",
     )
     openvoice_path: Path | None = Field(
         default=None, description="Own OpenVoice converter folder (config.json + checkpoint.pth)."

@@ -71,10 +71,15 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
         # One thread: a description is a few dozen tokens, and two threads wait on each other whenever the
         # cores are busy rendering.
         factories[sentence_embedding.NAME] = lambda: sentence_embedding.MiniLMEmbedder(threads=1)
-    sound_model = text_to_audio.located(settings.sound_effects_model_path, settings.models_dir)
+    sound_model = downloads.located(
+        downloads.STABLE_AUDIO_OPEN, settings.sound_effects_model_path, settings.models_dir
+    )
     if "stable-audio-open" in installed and sound_model is not None:
         factories["stable-audio-open"] = lambda: text_to_audio.StableAudioGenerator(
-            sound_model, steps=settings.sound_effects_steps, threads=settings.engine_threads
+            sound_model.directory,
+            digests=sound_model.digests,
+            steps=settings.sound_effects_steps,
+            threads=settings.engine_threads,
         )
     openvoice = downloads.located(downloads.OPENVOICE_V2, settings.openvoice_path, settings.models_dir)
     if "openvoice" in installed and openvoice is not None:

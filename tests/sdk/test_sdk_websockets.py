@@ -12,13 +12,10 @@ import time
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pytest
 import websockets
 import yaml
-from websockets.client import ClientProtocol
-from websockets.protocol import State
-from websockets.uri import parse_uri
+from e2e import quality
 from elevenlabs.client import ElevenLabs
 from elevenlabs.types import (
     AudioOutput,
@@ -33,8 +30,10 @@ from elevenlabs.types import (
     SendTextMulti,
 )
 from sdk_support import FAST_MODEL, GEORGE, TEST_API_KEY, LiveServer, live_server, pcm16, validate
+from websockets.client import ClientProtocol
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
-from e2e import quality
 from vocalis.audio import decode, resample
 from vocalis.config import Settings
 

