@@ -5,12 +5,14 @@ chatterbox` installs them or the user's own copy).
 
 The model is a 0.5 B Llama text-to-speech-token model, a flow-matching token-to-mel decoder and a HiFi-GAN
 vocoder; it is used through the package rather than rewritten here. The package pins torch 2.6 and many
-heavy extras, so it is installed without its dependencies (README, "Neural cloning engines").
+heavy extras, so it is installed without its dependencies (README, "Neural cloning engines"), and without
+torchaudio, whose few pieces it uses stand in from `chatterbox_torchaudio` where torchaudio cannot load.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,6 +32,22 @@ CHECKPOINT_FILES = ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors",
 _TOKEN_PROMPT_SECONDS = 6
 _DECODER_PROMPT_SECONDS = 10
 _TOKENIZER_RATE = 16000
+# One speech token is 40 ms: two decoder mel frames. A decoder prompt of whole tokens keeps the two aligned
+# (otherwise S3Gen drops the odd frame's token and logs a warning for every reference).
+_TOKEN_SAMPLES = SAMPLE_RATE // 25
+# Shorter references leave the speaker encoders nothing to read (empty filter banks, NaN embeddings).
+MIN_REFERENCE_SECONDS = 0.5
+
+
+def package() -> Any:
+    """The package's `chatterbox.tts` module, imported with torchaudio's stand-ins where torchaudio cannot
+    load (a failed torchaudio import would fail the whole package, and silently drop its watermarker)."""
+    if (tts := sys.modules.get("chatterbox.tts")) is None:
+        from vocalis.engines import chatterbox_torchaudio
+
+        with chatterbox_torchaudio.standing_in():
+            import chatterbox.tts as tts
+    return tts
 
 
 def temperature(variation: float) -> float:
@@ -88,10 +106,10 @@ class ChatterboxSynthesizer:
                 for name, digest in self._digests.items():
                     weights.verified(self.checkpoint_dir / name, digest)
                 import torch
-                from chatterbox.tts import ChatterboxTTS
 
+                tts = package()
                 torch.set_num_threads(self._threads)
-                self._model = ChatterboxTTS.from_local(self.checkpoint_dir, self._device)
+                self._model = tts.ChatterboxTTS.from_local(self.checkpoint_dir, self._device)
                 self._builtin = self._model.conds
             return self._model
 
@@ -108,19 +126,23 @@ class ChatterboxSynthesizer:
         self, text: str, reference: np.ndarray, reference_rate: int, opts: SynthesisOptions
     ) -> Iterator[SpeechChunk]:
         """Speak `text` in the voice of `reference` (mono float32, a few seconds of clean speech)."""
+        if len(reference) < MIN_REFERENCE_SECONDS * reference_rate:
+            raise ValueError(
+                f"the reference clip lasts {len(reference) / reference_rate:.2f} s; "
+                f"chatterbox needs at least {MIN_REFERENCE_SECONDS} s of speech (a few seconds is best)"
+            )
         model = self._load()
         yield self._generate(model, self._conditionals(model, reference, reference_rate), text, opts)
 
     def _conditionals(self, model: Any, reference: np.ndarray, reference_rate: int) -> Any:
         import torch
-        from chatterbox.models.t3.modules.cond_enc import T3Cond
-        from chatterbox.tts import Conditionals
 
+        tts = package()
         at_decoder_rate = resample(reference, reference_rate, SAMPLE_RATE)
         at_tokenizer_rate = resample(reference, reference_rate, _TOKENIZER_RATE)
-        decoder_prompt = model.s3gen.embed_ref(
-            at_decoder_rate[: _DECODER_PROMPT_SECONDS * SAMPLE_RATE], SAMPLE_RATE, device=self._device
-        )
+        decoder_clip = at_decoder_rate[: _DECODER_PROMPT_SECONDS * SAMPLE_RATE]
+        decoder_clip = decoder_clip[: len(decoder_clip) // _TOKEN_SAMPLES * _TOKEN_SAMPLES]
+        decoder_prompt = model.s3gen.embed_ref(decoder_clip, SAMPLE_RATE, device=self._device)
         tokens, _ = model.s3gen.tokenizer.forward(
             [at_tokenizer_rate[: _TOKEN_PROMPT_SECONDS * _TOKENIZER_RATE]],
             max_len=model.t3.hp.speech_cond_prompt_len,
@@ -128,12 +150,12 @@ class ChatterboxSynthesizer:
         speaker = torch.from_numpy(
             model.ve.embeds_from_wavs([at_tokenizer_rate], sample_rate=_TOKENIZER_RATE)
         )
-        t3 = T3Cond(
+        t3 = tts.T3Cond(
             speaker_emb=speaker.mean(axis=0, keepdim=True),
             cond_prompt_speech_tokens=torch.atleast_2d(tokens),
             emotion_adv=0.5 * torch.ones(1, 1, 1),
         )
-        return Conditionals(t3, decoder_prompt).to(self._device)
+        return tts.Conditionals(t3, decoder_prompt).to(self._device)
 
     def _generate(self, model: Any, conditionals: Any, text: str, opts: SynthesisOptions) -> SpeechChunk:
         import torch
