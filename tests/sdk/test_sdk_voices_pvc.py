@@ -246,7 +246,13 @@ def test_training_survives_a_restart_and_matches_at_least_as_well_as_instant_clo
         assert set(fine_tuning.state.values()) == {"fine_tuned"}
         trained = _voice(sdk, voice_id)
         assert trained.fine_tuning.dataset_duration_seconds > 15
-        stored = second.server.config.app.state.services.voices.row(voice_id).speaker_data
+        row = second.server.config.app.state.services.voices.row(voice_id)
+        stored = row.speaker_data
+        # Training fits an equalizer to the speaker's spectrum, kept only where the encoders prefer it.
+        fitted = stored["details"]
+        assert fitted["equalizer_strength"] in (0.0, 0.5, 0.75, 1.0)
+        assert stored["similarity"] >= fitted["similarity_unequalized"]
+        assert ("equalizer" in row.engine_spec) == (fitted["equalizer_strength"] > 0)
         assert stored["converter_reference"]["engine"] == "openvoice-v2"
         assert (
             len(base64.b64decode(stored["converter_reference"]["embedding"]))
@@ -265,5 +271,5 @@ def test_training_survives_a_restart_and_matches_at_least_as_well_as_instant_clo
         "instant": float(instant.labels["vocalis_similarity"]),
     }
     print(f"\ntraining after the restart: {seconds:.0f} s; search similarity {searched}; held-out {judged}")
-    assert searched["trained"] >= searched["instant"] - 0.005
+    assert searched["trained"] > searched["instant"]
     assert judged["trained"] >= judged["instant"] - 0.02

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from vocalis.engines import phonemes, pitch, weights
+from vocalis.engines import phonemes, weights
 from vocalis.engines.onnx_session import LazyOnnxSession
 from vocalis.engines.protocols import EngineVoice, SpeechChunk, SynthesisOptions, VoiceSpec
+from vocalis.engines.shaping import shaped
 
 PACKS = {
     "jf_alpha": "female",
@@ -241,8 +242,7 @@ class KokoroSynthesizer(LazyOnnxSession):
                     *(span for _, span in kept[lo:hi]),
                     sentence.tail_span if last else kept[hi - 1][1],
                 ]
-                if voice.pitch_semitones:
-                    audio = pitch.shift(audio, self.sample_rate, voice.pitch_semitones)
+                audio = shaped(audio, self.sample_rate, voice)
                 yield SpeechChunk(
                     audio=np.clip(audio, -1.0, 1.0),
                     text_start=text_start,

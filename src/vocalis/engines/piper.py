@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from vocalis.engines import phonemes, pitch, weights
+from vocalis.engines import phonemes, weights
 from vocalis.engines.onnx_session import LazyOnnxSession
 from vocalis.engines.protocols import EngineVoice, SpeechChunk, SynthesisOptions, VoiceSpec
+from vocalis.engines.shaping import shaped
 
 VOICE_NAME = "en_US-joe-medium"
 _HOP_LENGTH = 256  # audio samples per duration frame, unless the voice config says otherwise
@@ -164,8 +165,7 @@ class PiperSynthesizer(LazyOnnxSession):
             starts = np.cumsum([0] + id_counts[:-1])
             frames_per_phoneme = np.add.reduceat(durations.reshape(-1).astype(np.float64), starts)
             seconds = frames_per_phoneme * self._hop_length / self.sample_rate
-            if voice.pitch_semitones:
-                audio = pitch.shift(audio, self.sample_rate, voice.pitch_semitones)
+            audio = shaped(audio, self.sample_rate, voice)
             yield SpeechChunk(
                 audio=np.clip(audio, -1.0, 1.0),
                 text_start=sentence.text_start,

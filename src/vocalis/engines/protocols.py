@@ -20,12 +20,14 @@ class VoiceSpec:
     `blend` maps the engine's own voice names to weights (a convex mix for Kokoro style packs; Piper
     takes a single speaker). `speed` is the voice's natural pace, multiplied by the request's speed.
     `pitch_semitones` shifts the rendered voice (used to spread a few base voices over more premade ones).
+    `equalizer` is a curve of (Hz, dB) points applied after that (a professional voice's fitted timbre).
     """
 
     engine: str
     blend: tuple[tuple[str, float], ...]
     speed: float = 1.0
     pitch_semitones: float = 0.0
+    equalizer: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass

@@ -3,7 +3,8 @@ several speakers allowed), its speakers separated and chosen, verified by a voic
 
 Training is a background job that survives restarts (its input is the stored samples): it takes the speech
 of the chosen speakers of every sample, builds the speaker reference from all of it, and runs the offline
-nearest-voice search of instant cloning with a larger budget (`pvc_training_effort`); when the OpenVoice v2
+nearest-voice search of instant cloning with a larger budget (`pvc_training_effort`), then fits an
+equalizer curve to the speaker's long-term spectrum (which instant cloning does not); when the OpenVoice v2
 converter is installed, the speaker's averaged converter reference is kept with the voice too. Until its
 first training ends, the voice cannot speak; after it, it speaks on every text-to-speech path.
 
@@ -574,7 +575,7 @@ class ProfessionalVoices:
                     reference = await self.registry.run(self.matcher.reference, speech)
                     context.progress(0.25)
                     cloned = await self.registry.run(
-                        self.matcher.match, reference, self.training_effort, report(0.25, 0.95)
+                        self.matcher.match, reference, self.training_effort, report(0.25, 0.95), True
                     )
                 converter = (
                     await self._converter_reference(speech) if self.registry.has_engine(OPENVOICE) else None

@@ -326,6 +326,7 @@ def spec_json(cloned: ClonedVoice) -> dict[str, Any]:
         "blend": [[name, weight] for name, weight in spec.blend],
         "speed": spec.speed,
         "pitch_semitones": spec.pitch_semitones,
+        **({"equalizer": [[hz, db] for hz, db in spec.equalizer]} if spec.equalizer else {}),
     }
 
 

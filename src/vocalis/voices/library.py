@@ -116,6 +116,7 @@ def spec_from_json(data: dict) -> VoiceSpec:
         blend=tuple((str(name), float(weight)) for name, weight in data["blend"]),
         speed=float(data.get("speed", 1.0)),
         pitch_semitones=float(data.get("pitch_semitones", 0.0)),
+        equalizer=tuple((float(hz), float(db)) for hz, db in data.get("equalizer", ())),
     )
 
 
