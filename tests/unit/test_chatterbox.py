@@ -1,6 +1,7 @@
 """Chatterbox through the `chatterbox-tts` package: the real loader and inference on a tiny random model of
-the same architecture built here (chatterbox_support), the torchaudio pieces ported for it, and file and
-registry checks; a real checkpoint folder (VOCALIS_CHATTERBOX_PATH) is exercised too where one is present."""
+the same architecture built here (chatterbox_support), Vocalis' stand-ins for the torchaudio pieces it uses,
+and file and registry checks; a real checkpoint folder (VOCALIS_CHATTERBOX_PATH) is exercised too where one is
+present."""
 
 from __future__ import annotations
 
@@ -62,34 +63,66 @@ def test_registered_only_with_its_package_and_weights(tmp_path: Path):
     assert "chatterbox" not in engine_factories(Settings(home=tmp_path / "home", model_cache=tmp_path / "m"))
 
 
-# --- the torchaudio pieces Chatterbox uses, ported ---------------------------------------------------------
+# --- Vocalis' stand-ins for the torchaudio pieces Chatterbox uses -------------------------------------------
+
+
+def _tones(t):
+    return 0.5 * (2 * math.pi * 440 * t).sin() + 0.1 * (2 * math.pi * 3000 * t * (1 + t)).sin()
 
 
 def _signal(rate: int, seconds: float):
     import torch
 
-    t = torch.arange(int(rate * seconds), dtype=torch.float32) / rate
-    return (
-        0.5 * torch.sin(2 * math.pi * 440 * t) + 0.1 * torch.sin(2 * math.pi * 3000 * t * (1 + t))
-    ).unsqueeze(0)
+    return _tones(torch.arange(int(rate * seconds), dtype=torch.float32) / rate).unsqueeze(0)
 
 
-def test_ported_torchaudio_pieces_give_torchaudios_numbers():
-    # Figures printed by torchaudio 2.11.0 (kaldi.fbank, transforms.Resample) for the same signals.
+def test_fbank_stand_in_is_close_to_torchaudios():
+    # Figures printed by torchaudio 2.11.0's kaldi.fbank for the same signal.
     features = chatterbox_torchaudio.fbank(_signal(16000, 0.25), num_mel_bins=80)
-    assert tuple(features.shape) == (23, 80)
-    assert features.sum().item() == pytest.approx(-19544.457, abs=0.05)
+    assert tuple(features.shape) == (23, 80)  # whole 400-sample frames every 160 samples
+    assert features.sum().item() == pytest.approx(-19544.457, rel=1e-4)
     expected = [-11.3407, -4.5745, -7.3328, -14.2881, -15.9424, -11.3654, -10.961, -15.9424]
-    assert features[5, ::10].tolist() == pytest.approx(expected, abs=1e-3)
+    assert features[5, ::10].tolist() == pytest.approx(expected, rel=1e-3)
+    with pytest.raises(NotImplementedError, match="dither"):
+        chatterbox_torchaudio.fbank(_signal(16000, 0.25), dither=1.0)
+
+
+def test_fbank_stand_in_puts_a_tone_in_its_mel_band():
+    import torch
+
+    t = torch.arange(16000, dtype=torch.float32) / 16000
+    features = chatterbox_torchaudio.fbank((0.5 * torch.sin(2 * math.pi * 1000 * t)).unsqueeze(0), 40)
+    assert tuple(features.shape) == (98, 40)
+    # 40 triangles between 20 Hz and 8 kHz on Kaldi's mel scale, 1127 ln(1 + f / 700): 1 kHz is nearest the
+    # centre of the band numbered round((mel(1000) - mel(20)) / step) - 1.
+    mel = lambda hz: 1127 * math.log(1 + hz / 700)  # noqa: E731
+    band = round((mel(1000) - mel(20)) / ((mel(8000) - mel(20)) / 41)) - 1
+    assert set(features.argmax(dim=1).tolist()) == {band}
+
+
+def test_resample_stand_in_is_close_to_torchaudios_and_to_the_signal():
+    import torch
+
+    # Figures printed by torchaudio 2.11.0's transforms.Resample for the same signal.
     resampled = chatterbox_torchaudio.Resample(24000, 16000)(_signal(24000, 0.25))
-    assert tuple(resampled.shape) == (1, 4000)
-    assert resampled.abs().sum().item() == pytest.approx(1284.1337, abs=0.01)
+    assert tuple(resampled.shape) == (1, 4000) and resampled.dtype == torch.float32
+    assert resampled.abs().sum().item() == pytest.approx(1284.1337, rel=1e-3)
     assert resampled[0, 1000:1005].tolist() == pytest.approx(
-        [0.09802, -0.04327, -0.24668, -0.32802, -0.28042], abs=1e-4
+        [0.09802, -0.04327, -0.24668, -0.32802, -0.28042], abs=1e-3
     )
+    # Away from the ends, the result is the band-limited signal sampled at the new rate.
+    for source, target in ((24000, 16000), (22050, 16000), (16000, 24000)):
+        resampled = chatterbox_torchaudio.Resample(source, target)(_signal(source, 0.5))[0].double()
+        assert len(resampled) == math.ceil(source * 0.5 * target / source)
+        exact = _tones(torch.arange(len(resampled), dtype=torch.float64) / target)
+        error = (resampled - exact)[200:-200].square().sum() / exact[200:-200].square().sum()
+        assert 10 * math.log10(1 / error.item()) > 60  # dB
+    batch = torch.randn(2, 3, 1000)
+    assert tuple(chatterbox_torchaudio.Resample(24000, 16000)(batch).shape) == (2, 3, 667)
+    assert chatterbox_torchaudio.Resample(16000, 16000)(batch) is batch
 
 
-def test_ported_spectrogram_inverts():
+def test_spectrogram_stand_ins_invert():
     import torch
 
     waveform = _signal(24000, 0.5)
@@ -98,10 +131,16 @@ def test_ported_spectrogram_inverts():
     spec = spectrogram(waveform)
     assert spec.is_complex() and tuple(spec.shape) == (1, 1025, 38)
     assert torch.allclose(inverse(spec, length=waveform.shape[-1]), waveform, atol=1e-5)
+    power = chatterbox_torchaudio.Spectrogram(n_fft=2048, hop_length=320)(waveform[0])
+    assert tuple(power.shape) == (1025, 38) and torch.allclose(power, spec[0].abs() ** 2)
+    stretch = chatterbox_torchaudio.TimeStretch(hop_length=320, n_freq=1025)
+    assert tuple(stretch.phase_advance.shape) == (1025, 1)
+    with pytest.raises(NotImplementedError):
+        stretch(spec)
 
 
 @needs_package
-def test_only_chatterbox_sees_the_ported_pieces():
+def test_only_chatterbox_sees_the_stand_ins():
     tts = package()
     from chatterbox.models.s3gen import s3gen, xvector
 
@@ -110,7 +149,7 @@ def test_only_chatterbox_sees_the_ported_pieces():
     assert s3gen.ta.transforms.Resample is chatterbox_torchaudio.Resample
     assert xvector.Kaldi.fbank is chatterbox_torchaudio.fbank
     assert tts.perth.PerthImplicitWatermarker is not None  # its torchaudio import did not fail
-    assert "torchaudio" not in sys.modules  # nobody else is handed the ports
+    assert "torchaudio" not in sys.modules  # nobody else is handed the stand-ins
     with pytest.raises((ImportError, OSError)):
         import torchaudio  # noqa: F401
 

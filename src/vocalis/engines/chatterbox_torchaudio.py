@@ -1,46 +1,22 @@
-"""The few torchaudio pieces that Chatterbox and its watermarker use, for a torch torchaudio cannot load on.
+"""Stand-ins for the few torchaudio pieces that Chatterbox and its watermarker use, for a torch torchaudio
+cannot load on.
 
 PyPI's torchaudio wheels for Linux x86-64 are CUDA builds: beside the CPU torch that Vocalis pins, importing
 torchaudio fails on its native library (libc10_cuda.so), and transformers' audio code, which imports
 torchaudio whenever it is installed, fails with it. So torchaudio is left out of the Chatterbox requirements,
-and what Chatterbox calls of it, all plain PyTorch, is ported here from torchaudio 2.11 (BSD-2-Clause) with
-the same arithmetic: `compliance.kaldi.fbank` (the CAM++ speaker encoder's features), `transforms.Resample`
-(sinc interpolation with a Hann window, for reference clips), and `transforms.Spectrogram` /
-`InverseSpectrogram` (the Perth watermarker). `TimeStretch` is built by the watermarker but never called.
+and the pieces that `chatterbox-tts`, its Perth watermarker and s3tokenizer import are Vocalis' own
+implementations here, written from what each computes and giving numbers close to torchaudio's (not
+bit-identical):
+
+- `compliance.kaldi.fbank`: Kaldi's log mel filter-bank features (the CAM++ speaker encoder's input);
+- `transforms.Resample`: band-limited resampling by soxr (for reference clips);
+- `transforms.Spectrogram` / `InverseSpectrogram`: `torch.stft` / `torch.istft` (the Perth watermarker);
+- `transforms.TimeStretch`: built by the watermarker (its checkpoint holds the buffer) but never called.
 
 `standing_in()` hands them to the `import torchaudio...` statements of Chatterbox's own modules (and its
 watermarker's and speech tokenizer's) while `chatterbox` is imported; nothing else sees them, so nothing else
 mistakes them for torchaudio.
 """
-
-# The ported functions come from torchaudio 2.11.0 (compliance/kaldi.py, functional/functional.py,
-# transforms/_transforms.py), under its licence:
-#
-# BSD 2-Clause License
-#
-# Copyright (c) 2017 Facebook Inc. (Soumith Chintala),
-# All rights reserved.
-#
-# Redistribution and use in source and binary forms, with or without
-# modification, are permitted provided that the following conditions are met:
-#
-# * Redistributions of source code must retain the above copyright notice, this
-#   list of conditions and the following disclaimer.
-#
-# * Redistributions in binary form must reproduce the above copyright notice,
-#   this list of conditions and the following disclaimer in the documentation
-#   and/or other materials provided with the distribution.
-#
-# THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"
-# AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
-# IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
-# DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
-# FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
-# DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
-# SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
-# CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
-# OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
-# OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
 
 from __future__ import annotations
 
@@ -53,263 +29,221 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
-_EPSILON = torch.finfo(torch.float32).eps
+from vocalis.audio.codecs import resample as _soxr_resample
+
+# --- compliance.kaldi.fbank ---------------------------------------------------------------------------------
+
+# Kaldi's defaults for compute-fbank-feats, the only settings Chatterbox uses (it passes num_mel_bins alone).
+_RATE = 16000  # Hz
+_FRAME_MS, _SHIFT_MS = 25.0, 10.0
+_PREEMPHASIS = 0.97
+_LOW_HZ = 20.0  # the top edge is the Nyquist frequency
+_LOG_FLOOR = float(torch.finfo(torch.float32).eps)
 
 
-# --- compliance.kaldi.fbank (Kaldi's compute-fbank-feats, snip_edges, no VTLN) ------------------------------
+def _kaldi_mel(hz: Tensor) -> Tensor:
+    """Kaldi's mel scale: 1127 ln(1 + f / 700)."""
+    return 1127.0 * torch.log1p(hz / 700.0)
 
 
-def _mel(freq: Tensor | float) -> Tensor | float:
-    if isinstance(freq, Tensor):
-        return 1127.0 * (1.0 + freq / 700.0).log()
-    return 1127.0 * math.log(1.0 + freq / 700.0)
+def _triangular_filters(num_bins: int, fft_size: int, rate: float) -> Tensor:
+    """(fft_size // 2 + 1, num_bins) weights of the FFT bins: triangles whose corners are num_bins + 2
+    points evenly spaced on the mel scale from _LOW_HZ to Nyquist, each rising from its left corner to 1 at
+    its centre and falling to 0 at its right corner. As in Kaldi, the Nyquist bin itself weighs nothing."""
+    edges = torch.linspace(0.0, 1.0, num_bins + 2, dtype=torch.float64)
+    low, high = _kaldi_mel(torch.tensor([_LOW_HZ, rate / 2], dtype=torch.float64))
+    corners = low + (high - low) * edges  # mel
+    left, centre, right = corners[:-2], corners[1:-1], corners[2:]
+    bin_mel = _kaldi_mel(torch.arange(fft_size // 2 + 1, dtype=torch.float64) * (rate / fft_size))[:, None]
+    rising = (bin_mel - left) / (centre - left)
+    falling = (right - bin_mel) / (right - centre)
+    weights = torch.where(bin_mel <= centre, rising, falling)
+    weights = torch.where((bin_mel > left) & (bin_mel < right), weights, torch.zeros(()))
+    weights[-1] = 0.0
+    return weights
 
 
-def _mel_banks(
-    num_bins: int, padded_window: int, sample_freq: float, low_freq: float, high_freq: float
-) -> Tensor:
-    """Triangular filters, (num_bins, padded_window // 2), equally spaced on Kaldi's mel scale."""
-    nyquist = 0.5 * sample_freq
-    if high_freq <= 0.0:
-        high_freq += nyquist
-    if not (0.0 <= low_freq < nyquist and 0.0 < high_freq <= nyquist and low_freq < high_freq):
-        raise ValueError(f"bad mel range {low_freq}-{high_freq} Hz for Nyquist {nyquist} Hz")
-    mel_low, mel_high = _mel(low_freq), _mel(high_freq)
-    delta = (mel_high - mel_low) / (num_bins + 1)
-    bin_index = torch.arange(num_bins).unsqueeze(1)
-    left = mel_low + bin_index * delta
-    center = mel_low + (bin_index + 1.0) * delta
-    right = mel_low + (bin_index + 2.0) * delta
-    mel = _mel(sample_freq / padded_window * torch.arange(padded_window / 2)).unsqueeze(0)
-    up = (mel - left) / (center - left)
-    down = (right - mel) / (right - center)
-    return torch.max(torch.zeros(1), torch.min(up, down))
+def _povey_window(size: int) -> Tensor:
+    """Kaldi's "povey" window: a Hann window over all `size` points, raised to the power 0.85."""
+    n = torch.arange(size, dtype=torch.float64)
+    return (0.5 - 0.5 * torch.cos(2.0 * math.pi * n / (size - 1))) ** 0.85
 
 
-def fbank(
-    waveform: Tensor,
-    num_mel_bins: int = 23,
-    frame_length: float = 25.0,
-    frame_shift: float = 10.0,
-    sample_frequency: float = 16000.0,
-    low_freq: float = 20.0,
-    high_freq: float = 0.0,
-    dither: float = 0.0,
-    preemphasis_coefficient: float = 0.97,
-    remove_dc_offset: bool = True,
-    round_to_power_of_two: bool = True,
-    use_power: bool = True,
-    use_log_fbank: bool = True,
-    window_type: str = "povey",
-    channel: int = -1,
-    **unsupported: object,
-) -> Tensor:
-    """Log mel filter-bank energies of a (channels, samples) waveform as (frames, num_mel_bins), matching
-    `torchaudio.compliance.kaldi.fbank` for the options it names (the ones Chatterbox leaves at their
-    defaults: no energy column, snip_edges, no VTLN)."""
-    if unsupported:
-        raise NotImplementedError(f"fbank options not ported from torchaudio: {sorted(unsupported)}")
-    if window_type != "povey":
-        raise NotImplementedError(f"fbank window {window_type!r} not ported from torchaudio")
-    device, dtype = waveform.device, waveform.dtype
-    signal = waveform[max(channel, 0), :]
-    shift = int(sample_frequency * frame_shift * 0.001)
-    size = int(sample_frequency * frame_length * 0.001)
-    if not 2 <= size <= len(signal):
-        raise ValueError(f"a {size}-sample frame does not fit a {len(signal)}-sample waveform")
-    padded = 2 ** (size - 1).bit_length() if round_to_power_of_two else size
-    frames = signal.as_strided(
-        (1 + (len(signal) - size) // shift, size), (shift * signal.stride(0), signal.stride(0))
-    )
-    if dither != 0.0:
-        frames = frames + torch.randn(frames.shape, device=device, dtype=dtype) * dither
-    if remove_dc_offset:
-        frames = frames - frames.mean(dim=1, keepdim=True)
-    if preemphasis_coefficient != 0.0:
-        previous = torch.nn.functional.pad(frames.unsqueeze(0), (1, 0), mode="replicate").squeeze(0)
-        frames = frames - preemphasis_coefficient * previous[:, :-1]
-    window = torch.hann_window(size, periodic=False, device=device, dtype=dtype).pow(0.85)
-    frames = torch.nn.functional.pad(frames * window, (0, padded - size))
-    spectrum = torch.fft.rfft(frames).abs()
-    if use_power:
-        spectrum = spectrum.pow(2.0)
-    banks = _mel_banks(num_mel_bins, padded, sample_frequency, low_freq, high_freq).to(
-        device=device, dtype=dtype
-    )
-    energies = torch.mm(spectrum, torch.nn.functional.pad(banks, (0, 1)).T)
-    if use_log_fbank:
-        energies = torch.max(energies, torch.tensor(_EPSILON, device=device, dtype=dtype)).log()
-    return energies
+def fbank(waveform: Tensor, num_mel_bins: int = 23, **options: object) -> Tensor:
+    """Kaldi's log mel filter-bank energies of the first channel of a (channels, samples) 16 kHz waveform, as
+    (frames, num_mel_bins): 25 ms frames every 10 ms, only whole ones (snip_edges); each frame has its mean
+    removed, is pre-emphasised (x[i] - 0.97 x[i-1], the first sample against itself), multiplied by the Povey
+    window and zero-padded to a power of two; the power spectrum is weighed by triangular mel filters from
+    20 Hz to Nyquist and the log taken with a floor at float32's epsilon. No dither, no energy column."""
+    if options:
+        raise NotImplementedError(f"fbank stand-in takes only num_mel_bins, not {sorted(options)}")
+    signal = waveform[0] if waveform.dim() > 1 else waveform
+    dtype = signal.dtype
+    size = round(_RATE * _FRAME_MS / 1000)
+    shift = round(_RATE * _SHIFT_MS / 1000)
+    if signal.shape[-1] < size:
+        raise ValueError(f"a {size}-sample frame does not fit a {signal.shape[-1]}-sample waveform")
+    frames = signal.unfold(0, size, shift)  # (frames, size), whole frames only
+    frames = frames - frames.mean(dim=1, keepdim=True)
+    previous = torch.cat([frames[:, :1], frames[:, :-1]], dim=1)
+    frames = frames - _PREEMPHASIS * previous
+    frames = frames * _povey_window(size).to(device=signal.device, dtype=dtype)
+    fft_size = 1 << (size - 1).bit_length()
+    power = torch.fft.rfft(frames, n=fft_size).abs().square()  # rfft zero-pads each frame to fft_size
+    filters = _triangular_filters(num_mel_bins, fft_size, _RATE).to(device=signal.device, dtype=dtype)
+    return (power @ filters).clamp_min(_LOG_FLOOR).log()
 
 
-# --- transforms.Resample (sinc_interp_hann) -----------------------------------------------------------------
+# --- transforms.Resample ------------------------------------------------------------------------------------
+
+
+def resample(waveform: Tensor, orig_freq: float, new_freq: float) -> Tensor:
+    """Resample the last axis of `waveform` from `orig_freq` to `new_freq` Hz with soxr's band-limited
+    filter, keeping the leading axes, dtype and device. The result has ceil(new / orig * samples) samples,
+    like torchaudio's."""
+    if orig_freq <= 0 or new_freq <= 0:
+        raise ValueError(f"sample rates must be positive, not {orig_freq} and {new_freq}")
+    if orig_freq == new_freq:
+        return waveform
+    shape = waveform.shape
+    rows = waveform.detach().reshape(-1, shape[-1]).to(device="cpu", dtype=torch.float32).numpy()
+    if float(orig_freq).is_integer() and float(new_freq).is_integer():  # exact, not through a float ratio
+        length = -(-shape[-1] * int(new_freq) // int(orig_freq))
+    else:
+        length = math.ceil(shape[-1] * new_freq / orig_freq)
+    out = np.zeros((rows.shape[0], length), dtype=np.float32)
+    for row, samples in enumerate(rows):
+        converted = _soxr_resample(samples, orig_freq, new_freq)[:length]
+        out[row, : len(converted)] = converted
+    return torch.from_numpy(out).to(device=waveform.device, dtype=waveform.dtype).reshape(*shape[:-1], length)
 
 
 class Resample(torch.nn.Module):
-    """`torchaudio.transforms.Resample` with its default windowed-sinc (Hann) filter."""
+    """`transforms.Resample(orig_freq, new_freq)` as Chatterbox builds it: a module applying `resample`."""
+
+    def __init__(self, orig_freq: float = 16000, new_freq: float = 16000):
+        super().__init__()
+        if orig_freq <= 0 or new_freq <= 0:
+            raise ValueError(f"sample rates must be positive, not {orig_freq} and {new_freq}")
+        self.orig_freq, self.new_freq = orig_freq, new_freq
+
+    def forward(self, waveform: Tensor) -> Tensor:
+        return resample(waveform, self.orig_freq, self.new_freq)
+
+
+# --- transforms.Spectrogram / InverseSpectrogram / TimeStretch ----------------------------------------------
+
+
+class _STFT(torch.nn.Module):
+    """The framing the watermarker asks for: an `n_fft`-point centred, one-sided, unnormalised STFT with a
+    `window_fn(win_length)` window (a `window` buffer, which the watermarker's checkpoint holds) every
+    `hop_length` samples (by default n_fft, and a half window)."""
 
     def __init__(
         self,
-        orig_freq: int = 16000,
-        new_freq: int = 16000,
-        resampling_method: str = "sinc_interp_hann",
-        lowpass_filter_width: int = 6,
-        rolloff: float = 0.99,
+        n_fft: int,
+        win_length: int | None,
+        hop_length: int | None,
+        window_fn: Callable[..., Tensor],
+        normalized: bool,
     ):
         super().__init__()
-        if resampling_method != "sinc_interp_hann":
-            raise NotImplementedError(f"resampling method {resampling_method!r} not ported from torchaudio")
-        if int(orig_freq) != orig_freq or int(new_freq) != new_freq:
-            raise ValueError("resampling needs integer rates")
-        gcd = math.gcd(int(orig_freq), int(new_freq))
-        self.orig_freq, self.new_freq = int(orig_freq) // gcd, int(new_freq) // gcd
-        if self.orig_freq != self.new_freq:
-            kernel, self.width = _sinc_kernel(self.orig_freq, self.new_freq, lowpass_filter_width, rolloff)
-            self.register_buffer("kernel", kernel)
+        if normalized:
+            raise NotImplementedError("the spectrogram stand-ins are unnormalised only")
+        self.n_fft = n_fft
+        self.win_length = n_fft if win_length is None else win_length
+        self.hop_length = self.win_length // 2 if hop_length is None else hop_length
+        self.register_buffer("window", window_fn(self.win_length))
 
-    def forward(self, waveform: Tensor) -> Tensor:
-        if self.orig_freq == self.new_freq:
-            return waveform
-        shape = waveform.size()
-        flat = waveform.reshape(-1, shape[-1])
-        count, length = flat.shape
-        flat = torch.nn.functional.pad(flat, (self.width, self.width + self.orig_freq))
-        out = torch.nn.functional.conv1d(flat[:, None], self.kernel, stride=self.orig_freq)
-        out = out.transpose(1, 2).reshape(count, -1)
-        out = out[..., : math.ceil(self.new_freq * length / self.orig_freq)]
-        return out.reshape(shape[:-1] + out.shape[-1:])
+    def _options(self) -> dict[str, Any]:
+        return dict(
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+            win_length=self.win_length,
+            window=self.window,
+            center=True,
+            normalized=False,
+            onesided=True,
+        )
 
 
-def _sinc_kernel(
-    orig_freq: int, new_freq: int, lowpass_filter_width: int, rolloff: float
-) -> tuple[Tensor, int]:
-    base_freq = min(orig_freq, new_freq) * rolloff
-    width = math.ceil(lowpass_filter_width * orig_freq / base_freq)
-    idx = torch.arange(-width, width + orig_freq, dtype=torch.float64)[None, None] / orig_freq
-    t = torch.arange(0, -new_freq, -1, dtype=None)[:, None, None] / new_freq + idx
-    t *= base_freq
-    t = t.clamp_(-lowpass_filter_width, lowpass_filter_width)
-    window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
-    t *= math.pi
-    kernels = torch.where(t == 0, torch.tensor(1.0).to(t), t.sin() / t)
-    kernels *= window * (base_freq / orig_freq)
-    return kernels.to(dtype=torch.float32), width
-
-
-# --- transforms.Spectrogram / InverseSpectrogram (complex, unnormalised, centred) ---------------------------
-
-
-class Spectrogram(torch.nn.Module):
-    """`torchaudio.transforms.Spectrogram`: complex STFT for `power=None`, else its magnitude to `power`."""
+class Spectrogram(_STFT):
+    """The complex STFT of the last axis for `power=None`, else its magnitude raised to `power`; the output
+    is (..., n_fft // 2 + 1, frames)."""
 
     def __init__(
         self,
         n_fft: int = 400,
         win_length: int | None = None,
         hop_length: int | None = None,
-        pad: int = 0,
         window_fn: Callable[..., Tensor] = torch.hann_window,
         power: float | None = 2.0,
         normalized: bool = False,
-        wkwargs: dict | None = None,
-        center: bool = True,
-        pad_mode: str = "reflect",
-        onesided: bool = True,
     ):
-        super().__init__()
-        if normalized or pad:
-            raise NotImplementedError("normalized or padded spectrograms are not ported from torchaudio")
-        self.n_fft = n_fft
-        self.win_length = win_length if win_length is not None else n_fft
-        self.hop_length = hop_length if hop_length is not None else self.win_length // 2
-        self.register_buffer("window", window_fn(self.win_length, **(wkwargs or {})))
-        self.power, self.center, self.pad_mode, self.onesided = power, center, pad_mode, onesided
+        super().__init__(n_fft, win_length, hop_length, window_fn, normalized)
+        self.power = power
 
     def forward(self, waveform: Tensor) -> Tensor:
-        shape = waveform.size()
+        leading = waveform.shape[:-1]
         spec = torch.stft(
-            waveform.reshape(-1, shape[-1]),
-            n_fft=self.n_fft,
-            hop_length=self.hop_length,
-            win_length=self.win_length,
-            window=self.window,
-            center=self.center,
-            pad_mode=self.pad_mode,
-            normalized=False,
-            onesided=self.onesided,
+            waveform.reshape(-1, waveform.shape[-1]),
+            pad_mode="reflect",
             return_complex=True,
+            **self._options(),
         )
-        spec = spec.reshape(shape[:-1] + spec.shape[-2:])
-        if self.power is None:
-            return spec
-        return spec.abs() if self.power == 1.0 else spec.abs().pow(self.power)
+        spec = spec.reshape(*leading, *spec.shape[-2:])
+        return spec if self.power is None else spec.abs().pow(self.power)
 
 
-class InverseSpectrogram(torch.nn.Module):
-    """`torchaudio.transforms.InverseSpectrogram` of a complex, unnormalised STFT."""
+class InverseSpectrogram(_STFT):
+    """The waveform of a complex (..., n_fft // 2 + 1, frames) STFT made by `Spectrogram`, by overlap-add,
+    cut or padded to `length` samples where given."""
 
     def __init__(
         self,
         n_fft: int = 400,
         win_length: int | None = None,
         hop_length: int | None = None,
-        pad: int = 0,
         window_fn: Callable[..., Tensor] = torch.hann_window,
         normalized: bool = False,
-        wkwargs: dict | None = None,
-        center: bool = True,
-        pad_mode: str = "reflect",
-        onesided: bool = True,
     ):
-        super().__init__()
-        if normalized or pad:
-            raise NotImplementedError("normalized or padded spectrograms are not ported from torchaudio")
-        self.n_fft = n_fft
-        self.win_length = win_length if win_length is not None else n_fft
-        self.hop_length = hop_length if hop_length is not None else self.win_length // 2
-        self.register_buffer("window", window_fn(self.win_length, **(wkwargs or {})))
-        self.center, self.onesided = center, onesided
+        super().__init__(n_fft, win_length, hop_length, window_fn, normalized)
 
     def forward(self, spectrogram: Tensor, length: int | None = None) -> Tensor:
         if not spectrogram.is_complex():
-            raise ValueError("Expected `spectrogram` to be complex dtype.")
-        shape = spectrogram.size()
+            raise ValueError("InverseSpectrogram needs a complex spectrogram")
+        leading = spectrogram.shape[:-2]
         waveform = torch.istft(
-            spectrogram.reshape(-1, shape[-2], shape[-1]),
-            n_fft=self.n_fft,
-            hop_length=self.hop_length,
-            win_length=self.win_length,
-            window=self.window,
-            center=self.center,
-            normalized=False,
-            onesided=self.onesided,
-            length=length,
-            return_complex=False,
+            spectrogram.reshape(-1, *spectrogram.shape[-2:]), length=length, **self._options()
         )
-        return waveform.reshape(shape[:-2] + waveform.shape[-1:])
+        return waveform.reshape(*leading, waveform.shape[-1])
 
 
 class TimeStretch(torch.nn.Module):
-    """Built by the Perth watermarker (for training-time augmentation; its checkpoint holds the buffer) and
-    never called at inference."""
+    """Built by the Perth watermarker (for training-time augmentation) and never called at inference. It holds
+    only the `phase_advance` buffer its checkpoint carries: each bin's expected phase advance over one hop,
+    2 pi k / n_fft * hop_length for bin k, with n_fft = 2 (n_freq - 1)."""
 
     def __init__(self, hop_length: int | None = None, n_freq: int = 201, fixed_rate: float | None = None):
         super().__init__()
+        hop_length = n_freq - 1 if hop_length is None else hop_length
+        n_fft = 2 * (n_freq - 1)
+        bins = torch.arange(n_freq, dtype=torch.float32)
+        self.register_buffer("phase_advance", (2.0 * math.pi * hop_length / n_fft * bins)[:, None])
         self.fixed_rate = fixed_rate
-        hop_length = hop_length if hop_length is not None else n_freq - 1
-        self.register_buffer("phase_advance", torch.linspace(0, math.pi * hop_length, n_freq)[..., None])
 
     def forward(self, complex_specgrams: Tensor, overriding_rate: float | None = None) -> Tensor:
-        raise NotImplementedError("TimeStretch is not ported from torchaudio")
+        raise NotImplementedError("the TimeStretch stand-in is only built, it does not stretch")
 
 
 # --- serving them to Chatterbox's imports -------------------------------------------------------------------
 
-# The packages whose `import torchaudio...` statements get the ports; anyone else's import is left alone (so
-# transformers, which checks whether torchaudio is installed, still finds it absent).
+# The packages whose `import torchaudio...` statements get the stand-ins; anyone else's import is left alone
+# (so transformers, which checks whether torchaudio is installed, still finds it absent).
 IMPORTERS = ("chatterbox", "perth", "s3tokenizer")
 _lock = threading.Lock()
 
@@ -341,7 +275,7 @@ def torchaudio_loads() -> bool:
 
 @contextmanager
 def standing_in() -> Iterator[None]:
-    """For the duration, `import torchaudio...` in the IMPORTERS' modules gets the ports, unless the real
+    """For the duration, `import torchaudio...` in the IMPORTERS' modules gets the stand-ins, unless the real
     torchaudio loads. Nothing is registered in `sys.modules`: the modules hold on to what they imported."""
     if torchaudio_loads():
         yield
@@ -364,7 +298,7 @@ def standing_in() -> Iterator[None]:
                 and importer.partition(".")[0] in IMPORTERS
             ):
                 if name not in modules:
-                    raise ImportError(f"{name} is not among the torchaudio pieces ported for Chatterbox")
+                    raise ImportError(f"{name} is not among the torchaudio stand-ins for Chatterbox")
                 return modules[name] if fromlist else modules["torchaudio"]
             return original(name, globals, locals, fromlist, level)
 
