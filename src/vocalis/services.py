@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from vocalis.config import Settings
 from vocalis.engines import downloads, sentence_embedding, text_to_audio
 from vocalis.engines.registry import EngineRegistry, installed_engine_names
@@ -33,11 +35,15 @@ from vocalis.voice_changer.service import VoiceChangerService
 from vocalis.voice_design.service import VoiceDesignService
 from vocalis.voices.cloning import VoiceCloning
 from vocalis.voices.library import VoiceLibrary
+from vocalis.voices.references import VoiceReferences
 from vocalis.webhooks import WebhookSender
 
 
-def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
-    """Constructors of the installed engines; nothing is imported or loaded until first use."""
+def engine_factories(
+    settings: Settings, references: Callable[[str], tuple[np.ndarray, int]] | None = None
+) -> dict[str, Callable[[], Any]]:
+    """Constructors of the installed engines; nothing is imported or loaded until first use. `references`
+    turns a voice id into a reference clip for the zero-shot engine (Chatterbox)."""
     factories: dict[str, Callable[[], Any]] = {}
     installed = installed_engine_names()
     if "piper" in installed:
@@ -89,7 +95,7 @@ def engine_factories(settings: Settings) -> dict[str, Callable[[], Any]]:
     chatterbox = downloads.located(downloads.CHATTERBOX, settings.chatterbox_path, settings.models_dir)
     if "chatterbox" in installed and chatterbox is not None:
         factories["chatterbox"] = lambda: _import("vocalis.engines.chatterbox").ChatterboxSynthesizer(
-            chatterbox.directory, chatterbox.digests, threads=settings.engine_threads
+            chatterbox.directory, chatterbox.digests, threads=settings.engine_threads, references=references
         )
     return factories
 
@@ -112,6 +118,7 @@ class Services:
     registry: EngineRegistry
     api_keys: ApiKeyRepository
     voices: VoiceLibrary
+    voice_references: VoiceReferences
     cloning: VoiceCloning
     professional: ProfessionalVoices
     history: HistoryRepository
@@ -134,8 +141,9 @@ class Services:
         database = Database(settings.resolved_database_url)
         database.migrate()
         blobs = open_blob_store(settings.resolved_blob_url)
+        # Chatterbox hears voices through their reference clips, which need the registry's other engines.
         registry = EngineRegistry(
-            engine_factories(settings),
+            engine_factories(settings, lambda voice_id: references.clip(voice_id)),
             concurrency=settings.engine_concurrency,
             queue_size=settings.engine_queue_size,
             idle_unload_seconds=settings.engine_idle_unload_seconds,
@@ -146,6 +154,7 @@ class Services:
             blobs,
             ProfessionalStates(professional_voices, settings.pvc_require_verification),
         )
+        references = VoiceReferences(voices, registry, settings.isolation_engine)
         history = HistoryRepository(database, blobs)
         api_keys = ApiKeyRepository(database)
         if settings.api_key:
@@ -164,6 +173,7 @@ class Services:
             registry=registry,
             api_keys=api_keys,
             voices=voices,
+            voice_references=references,
             cloning=cloning,
             professional=ProfessionalVoices(
                 registry,

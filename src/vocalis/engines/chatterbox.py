@@ -11,10 +11,11 @@ torchaudio, whose few pieces it uses stand in from `chatterbox_torchaudio` where
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,20 @@ def temperature(variation: float) -> float:
     return 0.2 + 1.2 * min(1.0, max(0.0, variation))
 
 
+# A speaker's conditionals cost a pass of three encoders over the reference: kept for the last few speakers.
+_KEPT_SPEAKERS = 8
+
+# Speaker name → (reference clip, its sample rate): how a name other than VOICE_NAME becomes a voice.
+References = Callable[[str], tuple[np.ndarray, int]]
+
+
 class ChatterboxSynthesizer:
     """`Synthesizer` on a Chatterbox checkpoint folder; nothing is read until first use.
 
-    `digests` maps file names to SHA-256 digests checked before loading (the pulled copy). Chatterbox has
-    no per-phoneme durations, so chunks carry no character timings (callers align the audio instead).
+    `digests` maps file names to SHA-256 digests checked before loading (the pulled copy). A spec naming
+    VOICE_NAME speaks the built-in speaker; any other name is resolved to a reference clip by `references`
+    (the server resolves voice ids to their samples or renderings) and spoken zero-shot. Chatterbox has no
+    per-phoneme durations, so chunks carry no character timings (callers align the audio instead).
     """
 
     name = NAME
@@ -71,6 +81,7 @@ class ChatterboxSynthesizer:
         digests: Mapping[str, str] | None = None,
         threads: int = 2,
         device: str = "cpu",
+        references: References | None = None,
     ):
         self.checkpoint_dir = Path(checkpoint_dir)
         self._digests = dict(digests or {})
@@ -79,6 +90,8 @@ class ChatterboxSynthesizer:
         self._lock = threading.Lock()
         self._model: Any = None
         self._builtin: Any = None  # conds.pt: generating replaces the model's own copy
+        self._references = references
+        self._speakers: dict[tuple[str, str], Any] = {}  # (name, clip digest) → conditionals
 
     @property
     def loaded(self) -> bool:
@@ -90,6 +103,7 @@ class ChatterboxSynthesizer:
     def unload(self) -> None:
         with self._lock:
             self._model = self._builtin = None
+            self._speakers.clear()
 
     def voices(self) -> list[EngineVoice]:
         return [EngineVoice(VOICE_NAME, "neutral", "en-us")]
@@ -114,25 +128,48 @@ class ChatterboxSynthesizer:
             return self._model
 
     def synthesize(self, text: str, voice: VoiceSpec, opts: SynthesisOptions) -> Iterator[SpeechChunk]:
-        """The built-in speaker (`conds.pt`); other speakers come from `synthesize_like`."""
-        if voice.engine != self.name or any(name != VOICE_NAME for name, _ in voice.blend):
-            raise ValueError(f"chatterbox renders {VOICE_NAME!r} or a reference clip, not {voice}")
+        """The built-in speaker (`conds.pt`) for VOICE_NAME, else the named speaker's reference clip."""
+        if voice.engine != self.name or len(voice.blend) != 1:
+            raise ValueError(f"chatterbox renders one speaker, not {voice}")
+        name = voice.blend[0][0]
         model = self._load()
+        if name != VOICE_NAME:
+            yield self._generate(model, self._speaker(model, name), text, opts)
+            return
         if self._builtin is None:
             raise weights.WeightsError(f"{self.checkpoint_dir} has no conds.pt (the built-in speaker)")
         yield self._generate(model, self._builtin, text, opts)
+
+    def _speaker(self, model: Any, name: str) -> Any:
+        if self._references is None:
+            raise ValueError(f"chatterbox has no reference for speaker {name!r}")
+        clip, rate = self._references(name)
+        self._check_reference(clip, rate)
+        key = (name, hashlib.sha256(np.ascontiguousarray(clip, dtype=np.float32).tobytes()).hexdigest())
+        conditionals = self._speakers.get(key)
+        if conditionals is None:
+            conditionals = self._conditionals(model, clip, rate)
+            with self._lock:
+                while len(self._speakers) >= _KEPT_SPEAKERS:
+                    self._speakers.pop(next(iter(self._speakers)))
+                self._speakers[key] = conditionals
+        return conditionals
 
     def synthesize_like(
         self, text: str, reference: np.ndarray, reference_rate: int, opts: SynthesisOptions
     ) -> Iterator[SpeechChunk]:
         """Speak `text` in the voice of `reference` (mono float32, a few seconds of clean speech)."""
+        self._check_reference(reference, reference_rate)
+        model = self._load()
+        yield self._generate(model, self._conditionals(model, reference, reference_rate), text, opts)
+
+    @staticmethod
+    def _check_reference(reference: np.ndarray, reference_rate: int) -> None:
         if len(reference) < MIN_REFERENCE_SECONDS * reference_rate:
             raise ValueError(
                 f"the reference clip lasts {len(reference) / reference_rate:.2f} s; "
                 f"chatterbox needs at least {MIN_REFERENCE_SECONDS} s of speech (a few seconds is best)"
             )
-        model = self._load()
-        yield self._generate(model, self._conditionals(model, reference, reference_rate), text, opts)
 
     def _conditionals(self, model: Any, reference: np.ndarray, reference_rate: int) -> Any:
         import torch

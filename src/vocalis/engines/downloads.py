@@ -108,7 +108,7 @@ CHATTERBOX = PullableModel(
     licence="MIT",
     summary="Chatterbox zero-shot TTS (Resemble AI): speaks in the voice of a reference clip (about 3 GB)",
     requires=("torch", "chatterbox"),
-    install_hint="pip install --no-deps chatterbox-tts==0.1.7 (see README, Neural cloning engines)",
+    install_hint="pip install 'vocalis[chatterbox]' && pip install --no-deps -r requirements/chatterbox.txt",
     path_setting="chatterbox_path",
 )
 _DIFFUSERS_CONFIGS = ("scheduler/scheduler_config.json", "transformer/config.json", "vae/config.json")

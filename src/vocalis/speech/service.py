@@ -13,7 +13,7 @@ from typing import BinaryIO, TypeVar
 import numpy as np
 
 from vocalis.audio import OutputFormat, StreamingEncoder, encode, parse_output_format
-from vocalis.engines.protocols import SynthesisOptions
+from vocalis.engines.protocols import SynthesisOptions, VoiceSpec
 from vocalis.engines.registry import EngineRegistry, ModelInfo
 from vocalis.errors import InvalidRequest
 from vocalis.pronunciation.dictionaries import Locator, PronunciationDictionaries
@@ -29,6 +29,7 @@ from vocalis.voices.library import LibraryVoice, VoiceLibrary
 ENGLISH_CODES = {"en", "eng"}
 SPOOL_BYTES = 4 << 20
 STREAM_FIRST_CHUNK_CHARS = (80, 60, 45, 30, 30)  # by optimize_streaming_latency 0..4
+ZERO_SHOT_ENGINE = "chatterbox"
 
 
 @dataclass
@@ -164,7 +165,10 @@ class SpeechService:
         first_chunk_level = max(latency, 2) if model.concurrency_group == "turbo" else latency
         engine = model.engine if self.registry.has_engine(model.engine) else voice.spec.engine
         spec = voice.spec
-        if spec.engine != engine:
+        if engine == ZERO_SHOT_ENGINE and spec.engine != engine:
+            # The zero-shot engine speaks any voice from a clip of it (VoiceReferences), named by its id.
+            spec = VoiceSpec(engine, ((voice.voice_id, 1.0),), spec.speed)
+        elif spec.engine != engine:
             # The model's engine cannot render this voice; its own engine serves the request instead.
             engine = spec.engine
         seed = body.seed
