@@ -241,8 +241,11 @@ def test_speaks_in_its_builtin_voice(engine: ChatterboxSynthesizer):
     (chunk,) = engine.synthesize(TEXT, DEFAULT_VOICE, SynthesisOptions(seed=1))
     _speech(chunk.audio)
     assert (chunk.text_start, chunk.text_end) == (0, len(TEXT))
-    with pytest.raises(ValueError, match="renders 'default'"):
+    # Other speaker names need a reference resolver (the server's voice references).
+    with pytest.raises(ValueError, match="no reference for speaker 'someone'"):
         next(engine.synthesize(TEXT, VoiceSpec("chatterbox", (("someone", 1.0),)), SynthesisOptions()))
+    with pytest.raises(ValueError, match="one speaker"):
+        next(engine.synthesize(TEXT, VoiceSpec("chatterbox", (("a", 0.5), ("b", 0.5))), SynthesisOptions()))
 
 
 @pytest.mark.slow
