@@ -1,6 +1,6 @@
 """Instant voice cloning figures: clone time and speaker similarity per corpus speaker.
 
-    python bench/voices.py [--effort 1.0] [--encoders dvector,resemblyzer] [--voice-changer]
+    python bench/voices.py [--effort 1.0] [--encoders dvector,resemblyzer] [--professional] [--voice-changer]
 
 For each speaker of `../shared/corpus/voice_reference/` (cloned from some of their speech, judged on other
 speech of theirs; see `tests/e2e/cloning_quality.py`): the time the offline method takes (reference analysis
@@ -8,6 +8,8 @@ and search, warm engines), the voice it chose, and the Resemblyzer cosine of its
 voices' speech and of the speaker's own other speech (the upper bound) to the held-out speech; then the
 Whisper tiny.en word error rate of the clones' speech. `--encoders dvector` shows the torch-free install
 (the search scores with the ONNX d-vector alone; the figures are still Resemblyzer cosines).
+`--professional` adds professional training on the same speech (the search at `pvc_training_effort`, then
+the equalizer fit) with its time, held-out similarity and WER.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tests.e2e.cloning_quality import (  # noqa: E402
     speakers,
 )
 from tests.e2e.quality import transcribe, word_errors  # noqa: E402
+from vocalis.config import Settings  # noqa: E402
 from vocalis.engines.kokoro import KokoroSynthesizer  # noqa: E402
 from vocalis.engines.piper import PiperSynthesizer  # noqa: E402
 from vocalis.engines.resemblyzer import ResemblyzerEncoder  # noqa: E402
@@ -49,6 +52,11 @@ def main() -> None:
     )
     parser.add_argument("--effort", type=float, default=1.0, help="search effort (1.0: instant cloning)")
     parser.add_argument("--encoders", default="dvector,resemblyzer", help="speaker encoders the search uses")
+    parser.add_argument(
+        "--professional",
+        action="store_true",
+        help="also professional training (search at pvc_training_effort, equalizer fit) per speaker",
+    )
     parser.add_argument(
         "--voice-changer",
         action="store_true",
@@ -108,8 +116,34 @@ def main() -> None:
         + ", ".join(f"{n} {k}/{len(rows)}" for n, k in beaten.items())
     )
     print(f"Whisper tiny.en WER of the clones' speech: {100 * errors / words:.1f} % ({errors}/{words} words)")
+    if args.professional:
+        professional_section(matcher, synthesizers, [row[1] for row in rows])
     if args.voice_changer:
         voice_changer_section()
+
+
+def professional_section(matcher: VoiceMatcher, synthesizers: dict, instant: list[float]) -> None:
+    """Professional training on each speaker's cloning speech, judged like the instant clones above."""
+    effort = Settings.model_fields["pvc_training_effort"].default
+    print(f"\nprofessional training (effort {effort}, equalizer fit):")
+    print(f"{'speaker':32} {'train s':>7} {'evals':>5} {'instant':>7} {'trained':>7}  equalizer")
+    trained_scores, errors, words = [], 0, 0
+    for speaker, instant_score in zip(speakers(CORPUS), instant):
+        started = time.perf_counter()
+        trained = matcher.match(matcher.reference(speaker.clone_speech), effort, fit_equalizer=True)
+        seconds = time.perf_counter() - started
+        audio = render(synthesizers[trained.spec.engine], trained.spec)
+        score = similarity(audio, speaker.heldout_speech)
+        trained_scores.append(score)
+        wrong, count = word_errors(EVALUATION_TEXT, transcribe(audio))
+        errors, words = errors + wrong, words + count
+        print(
+            f"{speaker.name:32} {seconds:7.1f} {trained.details['evaluations']:5d} {instant_score:7.3f} "
+            f"{score:7.3f}  strength {trained.details.get('equalizer_strength', 0.0)}"
+        )
+    print(f"{'mean':32} {'':7} {'':5} {statistics.mean(instant):7.3f} {statistics.mean(trained_scores):7.3f}")
+    better = sum(t > i for t, i in zip(trained_scores, instant))
+    print(f"trained closer than instant: {better}/{len(instant)}; WER {100 * errors / max(words, 1):.1f} %")
 
 
 def voice_changer_section() -> None:
