@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import numpy as np
 
 from vocalis.audio import resample
 from vocalis.engines import weights
+from vocalis.engines.lazy import LazyModel
 from vocalis.engines.protocols import EngineVoice, SpeechChunk, SynthesisOptions, VoiceSpec
 
 NAME = "chatterbox"
@@ -63,7 +63,7 @@ _KEPT_SPEAKERS = 8
 References = Callable[[str], tuple[np.ndarray, int]]
 
 
-class ChatterboxSynthesizer:
+class ChatterboxSynthesizer(LazyModel):
     """`Synthesizer` on a Chatterbox checkpoint folder; nothing is read until first use.
 
     `digests` maps file names to SHA-256 digests checked before loading (the pulled copy). A spec naming
@@ -87,45 +87,33 @@ class ChatterboxSynthesizer:
         self._digests = dict(digests or {})
         self._threads = threads
         self._device = device
-        self._lock = threading.Lock()
-        self._model: Any = None
         self._builtin: Any = None  # conds.pt: generating replaces the model's own copy
         self._references = references
         self._speakers: dict[tuple[str, str], Any] = {}  # (name, clip digest) → conditionals
+        super().__init__()
 
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    def load(self) -> None:
-        self._load()
-
-    def unload(self) -> None:
-        with self._lock:
-            self._model = self._builtin = None
-            self._speakers.clear()
+    def _forget(self) -> None:
+        self._builtin = None
+        self._speakers.clear()
 
     def voices(self) -> list[EngineVoice]:
         return [EngineVoice(VOICE_NAME, "neutral", "en-us")]
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                missing = [n for n in CHECKPOINT_FILES if not (self.checkpoint_dir / n).is_file()]
-                if missing:
-                    raise weights.WeightsError(
-                        f"{self.checkpoint_dir} lacks {', '.join(missing)}; "
-                        "run `vocalis models pull chatterbox`"
-                    )
-                for name, digest in self._digests.items():
-                    weights.verified(self.checkpoint_dir / name, digest)
-                import torch
+    def _read(self) -> Any:
+        missing = [n for n in CHECKPOINT_FILES if not (self.checkpoint_dir / n).is_file()]
+        if missing:
+            raise weights.WeightsError(
+                f"{self.checkpoint_dir} lacks {', '.join(missing)}; run `vocalis models pull chatterbox`"
+            )
+        for name, digest in self._digests.items():
+            weights.verified(self.checkpoint_dir / name, digest)
+        import torch
 
-                tts = package()
-                torch.set_num_threads(self._threads)
-                self._model = tts.ChatterboxTTS.from_local(self.checkpoint_dir, self._device)
-                self._builtin = self._model.conds
-            return self._model
+        tts = package()
+        torch.set_num_threads(self._threads)
+        model = tts.ChatterboxTTS.from_local(self.checkpoint_dir, self._device)
+        self._builtin = model.conds
+        return model
 
     def synthesize(self, text: str, voice: VoiceSpec, opts: SynthesisOptions) -> Iterator[SpeechChunk]:
         """The built-in speaker (`conds.pt`) for VOICE_NAME, else the named speaker's reference clip."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import torch
 
 from vocalis.audio import resample
 from vocalis.engines import weights
+from vocalis.engines.lazy import LazyModel
 from vocalis.engines.openvoice_model import ConverterConfig, ToneColorConverterNet
 from vocalis.engines.protocols import ConversionOptions, SpeakerReference
 from vocalis.engines.weights import WeightsError
@@ -87,7 +87,7 @@ def linear_spectrogram(samples: torch.Tensor, config: ConverterConfig) -> torch.
     return torch.sqrt(stft.real**2 + stft.imag**2 + 1e-6)
 
 
-class OpenVoiceConverter:
+class OpenVoiceConverter(LazyModel):
     """`VoiceConverter` on an OpenVoice v1/v2 converter folder; nothing is read until first use.
 
     `digests` maps file names to SHA-256 digests to check before loading (the pulled copy); a user's own
@@ -104,27 +104,9 @@ class OpenVoiceConverter:
         self.sample_rate = self.config.sampling_rate
         self._digests = dict(digests or {})
         self._threads = threads
-        self._lock = threading.Lock()
-        self._net: ToneColorConverterNet | None = None
+        super().__init__()
 
-    @property
-    def loaded(self) -> bool:
-        return self._net is not None
-
-    def load(self) -> None:
-        self._load()
-
-    def unload(self) -> None:
-        with self._lock:
-            self._net = None
-
-    def _load(self) -> ToneColorConverterNet:
-        with self._lock:
-            if self._net is None:
-                self._net = self._read_checkpoint()
-            return self._net
-
-    def _read_checkpoint(self) -> ToneColorConverterNet:
+    def _read(self) -> ToneColorConverterNet:
         for name, digest in self._digests.items():
             weights.verified(self.model_dir / name, digest)
         path = self.model_dir / CHECKPOINT_FILE

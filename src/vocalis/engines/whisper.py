@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from vocalis.engines import weights
+from vocalis.engines.lazy import LazyModel
 from vocalis.engines.protocols import (
     AlignedWord,
     RecognitionOptions,
@@ -48,8 +49,9 @@ _CT2_UNSEEDED = 0xFFFFFFFF
 _seed_lock = threading.Lock()  # CTranslate2's seed is process-wide
 
 
-class WhisperRecognizer:
-    """`Recognizer` on faster-whisper; the model loads on first use and `unload()` frees it.
+class WhisperRecognizer(LazyModel):
+    """`Recognizer` on faster-whisper; the model loads on first use and `unload()` frees it (a transcription
+    still being consumed keeps its own reference and finishes normally).
 
     `model` is "tiny.en" or "base" (registry packages; base is joined into `cache_dir/whisper-base`), a
     local CTranslate2 Whisper folder, or a faster-whisper size name / hub id (downloaded into
@@ -63,20 +65,7 @@ class WhisperRecognizer:
         local = _local_folder(model)
         self.name = f"whisper-{local.name if local is not None else model.rstrip('/').split('/')[-1]}"
         self.languages: tuple[str, ...] | None = ("en",) if _english_only(model, local) else None
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    def load(self) -> None:
-        self._shared_model()
-
-    def unload(self) -> None:
-        # A transcription still being consumed keeps its own reference and finishes normally.
-        with self._lock:
-            self._model = None
+        super().__init__()
 
     def transcribe(self, audio: np.ndarray, opts: RecognitionOptions) -> Transcription:
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
@@ -90,7 +79,7 @@ class WhisperRecognizer:
         if samples.size == 0:
             return Transcription(language or "en", 0.0, 0.0, iter(()))
         sampled = max(temperatures) > 0
-        model = self._seeded_model(opts.seed) if opts.seed is not None and sampled else self._shared_model()
+        model = self._seeded_model(opts.seed) if opts.seed is not None and sampled else self._load()
         windows = _windows(samples)
         kwargs = {
             "task": opts.task,
@@ -137,7 +126,7 @@ class WhisperRecognizer:
         def recognize(samples: np.ndarray) -> list[RecognizedWord]:
             return [word for segment in self.transcribe(samples, options).segments for word in segment.words]
 
-        return align_words(self._shared_model(), audio, words, code, recognize)
+        return align_words(self._load(), audio, words, code, recognize)
 
     def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
         """Whisper's language code for the speech in `audio`, and its probability."""
@@ -145,17 +134,11 @@ class WhisperRecognizer:
 
         if self.languages is not None:
             raise ValueError(f"{self.name} is English-only and cannot detect languages")
-        return detect_language(self._shared_model(), audio)
+        return detect_language(self._load(), audio)
 
     # Loading ----------------------------------------------------------------------------------------------
 
-    def _shared_model(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                self._model = self._create()
-            return self._model
-
-    def _create(self) -> Any:
+    def _read(self) -> Any:
         from faster_whisper import WhisperModel
 
         weights.silero_vad()  # faster-whisper's VAD gate opens this file itself
@@ -196,7 +179,7 @@ class WhisperRecognizer:
         with _seed_lock:
             ctranslate2.set_random_seed(seed % _CT2_UNSEEDED)
             try:
-                model = self._create()
+                model = self._read()
                 _prime_sampler(model)
             finally:
                 ctranslate2.set_random_seed(_CT2_UNSEEDED)
