@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     chatterbox_path: Path | None = Field(
         default=None, description="Own Chatterbox checkpoint folder (as ChatterboxTTS.from_local reads it)."
     )
+    parler_path: Path | None = Field(
+        default=None,
+        description="Own Parler-TTS folder (config.json, model.safetensors, tokenizer.json): voice design.",
+    )
     isolation_engine: str = Field(
         default="deepfilternet3", description="Voice isolator: deepfilternet3 (best) or rnnoise (fastest)."
     )

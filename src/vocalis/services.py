@@ -97,6 +97,11 @@ def engine_factories(
         factories["chatterbox"] = lambda: _import("vocalis.engines.chatterbox").ChatterboxSynthesizer(
             chatterbox.directory, chatterbox.digests, threads=settings.engine_threads, references=references
         )
+    parler = downloads.located(downloads.PARLER_TTS_MINI, settings.parler_path, settings.models_dir)
+    if "parler-tts" in installed and parler is not None:
+        factories["parler-tts"] = lambda: _import("vocalis.engines.parler").ParlerSynthesizer(
+            parler.directory, parler.digests, threads=settings.engine_threads
+        )
     return factories
 
 

@@ -16,7 +16,7 @@ from vocalis.schemas.text_to_voice import (
     VoicePreviewsResponse,
 )
 from vocalis.schemas.voices import VoiceResponse
-from vocalis.voice_design.service import METHOD, Design
+from vocalis.voice_design.service import Design
 
 router = APIRouter(prefix="/v1/text-to-voice", tags=["text-to-voice"])
 STREAM_CHUNK_BYTES = 16384
@@ -41,7 +41,7 @@ def _headers(design: Design) -> dict[str, str]:
     }
     return {
         "character-cost": str(design.character_cost),
-        "x-vocalis-engine": METHOD,
+        "x-vocalis-engine": design.engine,
         "x-vocalis-matcher": traits.matcher,
         "x-vocalis-seed": str(design.seed),
         "x-vocalis-traits": "; ".join(f"{name}={value}" for name, value in said.items()),

@@ -141,8 +141,24 @@ STABLE_AUDIO_OPEN = PullableModel(
     path_setting="sound_effects_model_path",
     keep_folders=True,
 )
+PARLER_TTS_MINI = PullableModel(
+    name="parler-tts-mini-v1",
+    repo="parler-tts/parler-tts-mini-v1",
+    # No digests recorded here (no copy was at hand): the hub's listing at the commit `main` resolves to is
+    # the check, and that commit is what the pull records.
+    revision="main",
+    files=tuple(
+        HubFile(path, None)
+        for path in ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json")
+    ),
+    licence="Apache-2.0",
+    summary="Parler-TTS Mini v1: speech in a voice described in words, for voice design (about 3.5 GB)",
+    requires=("torch", "transformers", "safetensors", "tokenizers"),
+    install_hint="pip install 'vocalis[neural]' transformers",
+    path_setting="parler_path",
+)
 PULLABLE: dict[str, PullableModel] = {
-    model.name: model for model in (OPENVOICE_V2, CHATTERBOX, STABLE_AUDIO_OPEN)
+    model.name: model for model in (OPENVOICE_V2, CHATTERBOX, STABLE_AUDIO_OPEN, PARLER_TTS_MINI)
 }
 
 # (file, bytes done, bytes in all or None when the server does not say)

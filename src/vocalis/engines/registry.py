@@ -351,6 +351,7 @@ def installed_engine_names() -> list[str]:
         # Their weights are pulled, not packaged: services.engine_factories also wants those in place.
         "openvoice": ("torch",),
         "chatterbox": ("torch", "chatterbox"),
+        "parler-tts": ("torch", "transformers", "safetensors", "tokenizers"),
         "stable-audio-open": ("torch", "diffusers", "transformers", "torchsde"),
     }
     return [

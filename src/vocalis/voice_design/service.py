@@ -1,9 +1,11 @@
 """Voice design requests: read the description, choose three voices near it, render their previews, keep
 them for a day so they can be streamed and saved, and save a chosen one as a `generated` voice.
 
-No registry package ships a description-conditioned TTS (such as Parler-TTS), so every preview comes from
-the offline method of `candidates`: Kokoro blends and Piper, placed at the pitch and pace the description
-asks for. Responses name it in `x-vocalis-engine`.
+Every request places three voices of the installed engines (Kokoro blends and Piper) at the pitch and pace
+the description asks for: the offline method of `candidates`. Where the Parler-TTS engine is installed
+(`vocalis models pull parler-tts-mini-v1`), it renders the previews instead, from the description and the
+text with three seeds; a saved voice still keeps its placement's spec, so every TTS path can speak it.
+Responses name the engine in `x-vocalis-engine`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import secrets
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +37,7 @@ from vocalis.voice_design.traits import DescriptionReader, VoiceTraits
 from vocalis.voices.library import VoiceLibrary, spec_from_json
 
 METHOD = "description-blend"
+PARLER = "parler-tts"
 PREVIEW_TTL_SECONDS = 24 * 3600
 DEFAULT_MODEL = "eleven_multilingual_ttv_v2"
 LANGUAGE = "en"
@@ -59,6 +63,7 @@ class Design:
     traits: VoiceTraits
     seed: int
     character_cost: int
+    engine: str = METHOD
 
     def previews_json(self) -> list[dict]:
         return [
@@ -83,6 +88,15 @@ def render_preview(synthesizer: Synthesizer, voice: DesignedVoice, text: str, lu
     pieces = synthesize(synthesizer, SpeechInput(text=text, spec=voice.spec, options=options))
     audio = np.concatenate([piece.audio for piece in pieces]).astype(np.float64)
     return master(audio, lufs, synthesizer.sample_rate).astype(np.float32)
+
+
+def render_parler_preview(parler: Any, description: str, text: str, seed: int, lufs: float) -> np.ndarray:
+    """Parler-TTS's rendering of `text` in the described voice, mastered like the other previews; a
+    fifth of a second of silence when the model ended before speaking."""
+    audio = parler.generate(description, text, seed).astype(np.float64)
+    if audio.size == 0 or not np.any(audio):
+        return np.zeros(parler.sample_rate // 5, dtype=np.float32)
+    return master(audio, lufs, parler.sample_rate).astype(np.float32)
 
 
 def _designed(design: dict) -> DesignedVoice:
@@ -148,15 +162,19 @@ class VoiceDesignService:
         text = body.text or preview_text(traits, np.random.default_rng(seed))
         voices = design_voices(traits, seed, variety(body.quality, body.guidance_scale), engines)
         lufs = target_lufs(body.loudness)
+        engine = PARLER if self.registry.has_engine(PARLER) else METHOD
         now = int(time.time())
         await self.registry.run(self.previews.expire, now - PREVIEW_TTL_SECONDS)
 
         previews, rows, blobs = [], [], {}
-        for voice in voices:
+        for index, voice in enumerate(voices):
             preview = Preview(new_id(), b"", 0.0)
+            design = {**asdict(voice), "target_lufs": lufs}
+            if engine == PARLER:
+                design["parler_seed"] = (seed + index) % 2**31
             blob_key = None
             if not stream_previews:
-                samples, rate = await self._render(voice, text, lufs)
+                samples, rate = await self._render(design, body.voice_description, text)
                 preview.audio = await self.registry.run(encode, samples, rate, fmt)
                 preview.duration_secs = len(samples) / rate
                 blob_key = self._blob_key(preview.generated_voice_id, fmt)
@@ -168,7 +186,7 @@ class VoiceDesignService:
                     created_at_unix=now,
                     voice_description=body.voice_description,
                     text=text,
-                    design={**asdict(voice), "target_lufs": lufs},
+                    design=design,
                     output_format=fmt.name,
                     audio_blob_key=blob_key,
                     duration_secs=preview.duration_secs if blob_key else None,
@@ -177,7 +195,7 @@ class VoiceDesignService:
         await self.registry.run(self.previews.add, rows, blobs)
         # Charged once for the preview text, whatever the number of previews (as ElevenLabs does).
         await self.registry.run(self.history.record_usage, len(text), model_id, None, key_id)
-        return Design(previews, text, fmt, traits, seed, len(text))
+        return Design(previews, text, fmt, traits, seed, len(text), engine)
 
     async def preview_audio(self, generated_voice_id: str) -> tuple[bytes, str]:
         """A preview's audio and media type; one made with `stream_previews` is rendered now, and kept."""
@@ -185,9 +203,7 @@ class VoiceDesignService:
         fmt = stored_format(preview.output_format)
         if preview.audio_blob_key is not None:
             return await self.registry.run(self.previews.audio, preview), fmt.media_type
-        samples, rate = await self._render(
-            _designed(preview.design), preview.text, preview.design["target_lufs"]
-        )
+        samples, rate = await self._render(preview.design, preview.voice_description, preview.text)
         audio = await self.registry.run(encode, samples, rate, fmt)
         key = self._blob_key(generated_voice_id, fmt)
         await self.registry.run(self.previews.set_audio, generated_voice_id, key, audio, len(samples) / rate)
@@ -227,7 +243,16 @@ class VoiceDesignService:
             )
         return preview
 
-    async def _render(self, voice: DesignedVoice, text: str, lufs: float) -> tuple[np.ndarray, int]:
+    async def _render(self, design: dict, description: str, text: str) -> tuple[np.ndarray, int]:
+        """A preview's audio: Parler-TTS's for a preview it made, else the placed voice's engine's."""
+        lufs = design["target_lufs"]
+        if "parler_seed" in design:
+            async with self.registry.reserve(PARLER) as parler:
+                samples = await self.registry.run(
+                    render_parler_preview, parler, description, text, design["parler_seed"], lufs
+                )
+                return samples, parler.sample_rate
+        voice = _designed(design)
         async with self.registry.reserve(voice.spec.engine) as synthesizer:
             samples = await self.registry.run(render_preview, synthesizer, voice, text, lufs)
             return samples, synthesizer.sample_rate
