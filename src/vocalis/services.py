@@ -206,7 +206,7 @@ class Services:
             ),
             sound_effects=SoundEffectsService(registry, history),
             voice_design=VoiceDesignService(
-                registry, VoicePreviewRepository(database, blobs), voices, history
+                registry, VoicePreviewRepository(database, blobs), voices, history, cloning.matcher
             ),
             voice_changer=VoiceChangerService(speech, transcription, history, settings.isolation_engine),
         )

@@ -1,6 +1,6 @@
 """`/v1/text-to-voice` with the Parler-TTS engine installed (a tiny random model of its architecture): the
 previews come from it, at its rate, one per seed; a preview made with `stream_previews` renders through it
-when streamed; a saved preview is a voice the TTS endpoints speak."""
+when streamed; a saved preview is cloned into a voice the TTS endpoints speak."""
 
 from __future__ import annotations
 
@@ -60,6 +60,9 @@ def test_previews_come_from_parler_and_save_as_a_speakable_voice(parler_client: 
     )
     assert saved.status_code == 200, saved.text
     voice_id = saved.json()["voice_id"]
+    # The Parler voice lives on as the local engines' closest voice to its preview.
+    row = parler_client.app.state.services.voices.row(voice_id)
+    assert row.speaker_data["method"] == "nearest-voice" and row.engine_spec["engine"] in ("kokoro", "piper")
     speech = parler_client.post(
         f"/v1/text-to-speech/{voice_id}", json={"text": "Who dares to cross my bridge?"}
     )

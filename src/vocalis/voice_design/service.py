@@ -4,7 +4,8 @@ them for a day so they can be streamed and saved, and save a chosen one as a `ge
 Every request places three voices of the installed engines (Kokoro blends and Piper) at the pitch and pace
 the description asks for: the offline method of `candidates`. Where the Parler-TTS engine is installed
 (`vocalis models pull parler-tts-mini-v1`), it renders the previews instead, from the description and the
-text with three seeds; a saved voice still keeps its placement's spec, so every TTS path can speak it.
+text with three seeds; saving one clones its speaker into the local engines (the nearest-voice search of
+instant cloning, on the preview's audio), so every TTS path can speak it.
 Responses name the engine in `x-vocalis-engine`.
 """
 
@@ -18,7 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from vocalis.audio import OutputFormat, encode, parse_output_format, stored_format
+from vocalis.audio import (
+    OutputFormat,
+    decode,
+    decode_pcm_s16le,
+    encode,
+    parse_output_format,
+    resample,
+    stored_format,
+)
 from vocalis.engines import sentence_embedding
 from vocalis.engines.protocols import SynthesisOptions, Synthesizer
 from vocalis.engines.registry import EngineRegistry
@@ -34,7 +43,9 @@ from vocalis.store.voices import StoredVoiceSettings
 from vocalis.voice_design.candidates import KOKORO, PIPER, DesignedVoice, design_voices, variety
 from vocalis.voice_design.texts import preview_text
 from vocalis.voice_design.traits import DescriptionReader, VoiceTraits
+from vocalis.voices.cloning import SAMPLE_RATE, speaker_data, spec_json
 from vocalis.voices.library import VoiceLibrary, spec_from_json
+from vocalis.voices.matching import VoiceMatcher
 
 METHOD = "description-blend"
 PARLER = "parler-tts"
@@ -117,11 +128,13 @@ class VoiceDesignService:
         previews: VoicePreviewRepository,
         voices: VoiceLibrary,
         history: HistoryRepository,
+        matcher: VoiceMatcher,
     ):
         self.registry = registry
         self.previews = previews
         self.voices = voices
         self.history = history
+        self.matcher = matcher
         self.reader = DescriptionReader()
 
     async def read(self, description: str) -> VoiceTraits:
@@ -217,13 +230,22 @@ class VoiceDesignService:
         preview = self._preview(generated_voice_id)
         voice_id = new_id()
         given = {key: value for key, value in (labels or {}).items() if value is not None}
+        spec, made = preview.design["spec"], None
+        if "parler_seed" in preview.design:
+            # A Parler voice exists only in its preview: the local engines' closest voice to it is kept.
+            speech = await self._preview_speech(preview)
+            async with self.registry.reserve("speaker"):
+                reference = await self.registry.run(self.matcher.reference, [speech])
+                cloned = await self.registry.run(self.matcher.match, reference)
+            spec, made = spec_json(cloned), speaker_data(cloned, reference)
         row = Voice(
             voice_id=voice_id,
             name=name,
             category="generated",
             description=description,
             labels={**preview.design["labels"], **given},
-            engine_spec=preview.design["spec"],
+            engine_spec=spec,
+            speaker_data=made,
             created_at_unix=int(time.time()),
         )
         await self.registry.run(self.voices.repository.add, row, [])
@@ -231,6 +253,20 @@ class VoiceDesignService:
         stability = StoredVoiceSettings(stability=round(1.0 - preview.design["variation"], 2))
         await self.registry.run(self.voices.save_settings, voice_id, stability)
         return voice_id
+
+    async def _preview_speech(self, preview: VoicePreview) -> np.ndarray:
+        """The preview's audio at the speaker encoders' rate: the stored one where it can be read back,
+        else rendered now (never streamed, or telephone codecs FFmpeg cannot read without a header)."""
+        fmt = stored_format(preview.output_format)
+        if preview.audio_blob_key is not None and fmt.codec not in ("ulaw", "alaw"):
+            stored = await self.registry.run(self.previews.audio, preview)
+            if fmt.codec == "pcm":
+                return resample(
+                    decode_pcm_s16le(stored, fmt.sample_rate).samples, fmt.sample_rate, SAMPLE_RATE
+                )
+            return (await self.registry.run(decode, stored, SAMPLE_RATE)).samples
+        samples, rate = await self._render(preview.design, preview.voice_description, preview.text)
+        return resample(samples, rate, SAMPLE_RATE)
 
     def _preview(self, generated_voice_id: str) -> VoicePreview:
         preview = self.previews.get(generated_voice_id, int(time.time()) - PREVIEW_TTL_SECONDS)
