@@ -149,6 +149,9 @@ def test_corrupted_weight_file_is_detected(tmp_path):
     copy = tmp_path / original.name
     shutil.copyfile(original, copy)
     assert weights.verified(copy, weights.PIPER_JOE_CONFIG.sha256) == copy
+    # A file once found to match one digest is still checked against another.
+    with pytest.raises(weights.WeightsError, match="corrupted"):
+        weights.verified(copy, "0" * 64)
     data = bytearray(copy.read_bytes())
     data[len(data) // 2] ^= 0x01
     copy.write_bytes(bytes(data))

@@ -154,7 +154,7 @@ PARLER_TTS_MINI = PullableModel(
     licence="Apache-2.0",
     summary="Parler-TTS Mini v1: speech in a voice described in words, for voice design (about 3.5 GB)",
     requires=("torch", "transformers", "safetensors", "tokenizers"),
-    install_hint="pip install 'vocalis[neural]' transformers",
+    install_hint="pip install 'vocalis[parler]'",
     path_setting="parler_path",
 )
 PULLABLE: dict[str, PullableModel] = {

