@@ -119,16 +119,7 @@ class OpenVoiceConverter(LazyModel):
         if not isinstance(state, dict):
             raise WeightsError(f"{path} holds no state dict (expected a dict with a 'model' entry)")
         net = ToneColorConverterNet(self.config)
-        missing, unexpected = _key_differences(net, state)
-        if missing or unexpected:
-            raise WeightsError(
-                f"{path} does not fit {self.model_dir / CONFIG_FILE}: missing {missing[:5]}, "
-                f"unexpected {unexpected[:5]} ({len(missing)} and {len(unexpected)} in all)"
-            )
-        try:
-            net.load_state_dict(state, strict=True)
-        except RuntimeError as error:  # same names, other shapes
-            raise WeightsError(f"{path} does not fit {self.model_dir / CONFIG_FILE}: {error}") from error
+        weights.load_strict(net, state, path, self.model_dir / CONFIG_FILE)
         # torch would otherwise spread every call over all cores, starving the other engines' workers.
         torch.set_num_threads(self._threads)
         return net.eval()
@@ -196,8 +187,3 @@ def _flush_denormals() -> None:
     """Treat denormal floats as zero in this (worker) thread, where the CPU flag lives: quiet passages
     drive activations into the denormal range, where CPUs slow down about twentyfold."""
     torch.set_flush_denormal(True)
-
-
-def _key_differences(net: torch.nn.Module, state: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    expected = set(net.state_dict())
-    return sorted(expected - set(state)), sorted(set(state) - expected)

@@ -100,17 +100,7 @@ class ParlerSynthesizer(LazyModel):
         except Exception as error:  # safetensors and tokenizers raise their own kinds
             raise WeightsError(f"cannot read the Parler-TTS files in {self.model_dir}: {error}") from error
         net = ParlerTTS(self.config)
-        expected = set(net.state_dict())
-        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
-        if missing or unexpected:
-            raise WeightsError(
-                f"{path} does not fit {self.model_dir / CONFIG_FILE}: missing {missing[:5]}, "
-                f"unexpected {unexpected[:5]} ({len(missing)} and {len(unexpected)} in all)"
-            )
-        try:
-            net.load_state_dict(state, strict=True)
-        except RuntimeError as error:  # same names, other shapes
-            raise WeightsError(f"{path} does not fit {self.model_dir / CONFIG_FILE}: {error}") from error
+        weights.load_strict(net, state, path, self.model_dir / CONFIG_FILE)
         torch.set_num_threads(self._threads)
         return net.eval(), tokenizer
 

@@ -12,9 +12,10 @@ import platform
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class WeightsError(RuntimeError):
@@ -103,6 +104,22 @@ def verified(path: Path, sha256: str) -> Path:
     with _checked_lock:
         _checked.add(key)
     return path
+
+
+def load_strict(net: Any, state: Mapping[str, Any], path: Path, config: Path) -> None:
+    """Load the checkpoint `state` (read from `path`) into the torch module `net` (built from `config`):
+    every name and shape must match, else a `WeightsError` says how the two differ."""
+    expected = set(net.state_dict())
+    missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
+    if missing or unexpected:
+        raise WeightsError(
+            f"{path} does not fit {config}: missing {missing[:5]}, unexpected {unexpected[:5]} "
+            f"({len(missing)} and {len(unexpected)} in all)"
+        )
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as error:  # same names, other shapes
+        raise WeightsError(f"{path} does not fit {config}: {error}") from error
 
 
 def packaged(file: PackagedFile, override: str | os.PathLike[str] | None = None) -> Path:
