@@ -68,12 +68,13 @@ class VoiceRepository:
             if row is None:
                 return None
             samples = list(session.scalars(select(VoiceSample).where(VoiceSample.voice_id == voice_id)))
-            for sample in samples:
-                session.delete(sample)
-            session.delete(row)
             settings = session.get(VoiceSettingsRow, voice_id)
-            if settings is not None:
-                session.delete(settings)
+            for child in [*samples, *([settings] if settings is not None else [])]:
+                session.delete(child)
+            # The rows that reference the voice go first: the database's ON DELETE CASCADE would otherwise
+            # remove them with the voice and leave the session's own deletes matching nothing.
+            session.flush()
+            session.delete(row)
             return [sample.blob_key for sample in samples]
 
     # Samples ------------------------------------------------------------------------------------------
