@@ -144,7 +144,9 @@ async def measure(base_url: str, engine: str, repeats: int, sweep_sizes: list[in
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--engines", default="piper,kokoro")
     parser.add_argument("--sweep", default="1,4,8,16")
@@ -154,10 +156,16 @@ def main(argv: list[str] | None = None) -> int:
     sweep_sizes = [int(size) for size in args.sweep.split(",")]
 
     busy = cpu_busy()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, busy before start "
-          f"{busy:.0%}" if busy is not None else "")
-    print(f"settings: engine threads {args.threads}, repeats {args.repeats}, {OUTPUT_FORMAT}, words every "
-          f"{WORD_INTERVAL * 1000:.0f} ms for the streamed latencies")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, busy before start "
+        f"{busy:.0%}"
+        if busy is not None
+        else ""
+    )
+    print(
+        f"settings: engine threads {args.threads}, repeats {args.repeats}, {OUTPUT_FORMAT}, words every "
+        f"{WORD_INTERVAL * 1000:.0f} ms for the streamed latencies"
+    )
     results = {}
     with tempfile.TemporaryDirectory() as home:
         cache = Path(os.environ.get("VOCALIS_MODEL_CACHE", Path(home) / "models"))
@@ -166,15 +174,25 @@ def main(argv: list[str] | None = None) -> int:
                 results[engine] = asyncio.run(measure(base_url, engine, args.repeats, sweep_sizes))
                 figures = results[engine]
                 print(f"\n{engine} ({figures['voice_id']}, {figures['model_id']}):")
-                print(f"  flush → first audio                      {figures['flush_to_first_audio_s'] * 1000:7.0f} ms")
-                print(f"  first text → first audio (schedule)      "
-                      f"{figures['first_text_to_first_audio_s'] * 1000:7.0f} ms")
-                print(f"  first text → first audio (auto_mode)     "
-                      f"{figures['first_text_to_first_audio_auto_mode_s'] * 1000:7.0f} ms")
+                print(
+                    f"  flush → first audio                      "
+                    f"{figures['flush_to_first_audio_s'] * 1000:7.0f} ms"
+                )
+                print(
+                    f"  first text → first audio (schedule)      "
+                    f"{figures['first_text_to_first_audio_s'] * 1000:7.0f} ms"
+                )
+                print(
+                    f"  first text → first audio (auto_mode)     "
+                    f"{figures['first_text_to_first_audio_auto_mode_s'] * 1000:7.0f} ms"
+                )
                 print("  sockets   RTF mean   RTF max   first audio mean   first audio max")
                 for row in figures["sweep"]:
-                    print(f"  {row['sockets']:7d}   {row['rtf_mean']:8.3f}   {row['rtf_max']:7.3f}   "
-                          f"{row['first_audio_mean_s'] * 1000:13.0f} ms   {row['first_audio_max_s'] * 1000:12.0f} ms")
+                    print(
+                        f"  {row['sockets']:7d}   {row['rtf_mean']:8.3f}   {row['rtf_max']:7.3f}   "
+                        f"{row['first_audio_mean_s'] * 1000:13.0f} ms   "
+                        f"{row['first_audio_max_s'] * 1000:12.0f} ms"
+                    )
     print(json.dumps(results))
     return 0
 

@@ -54,7 +54,11 @@ def test_stream_input_speaks_the_text_with_alignment_and_final(client: TestClien
     for message in audio_messages:
         alignment = message["alignment"]
         if alignment:
-            assert len(alignment["chars"]) == len(alignment["charStartTimesMs"]) == len(alignment["charsDurationsMs"])
+            assert (
+                len(alignment["chars"])
+                == len(alignment["charStartTimesMs"])
+                == len(alignment["charsDurationsMs"])
+            )
             # Times are relative to the chunk: they start near zero and stay within its audio.
             seconds = len(base64.b64decode(message["audio"])) / 2 / 16000
             assert min(alignment["charStartTimesMs"]) < 400
@@ -101,7 +105,12 @@ def test_unknown_model_ids_fall_back_to_the_default(client: TestClient):
         (SINGLE, ["{not json"], "invalid_message", 1007),
         (SINGLE, [b"\x00\x01"], "invalid_message", 1003),
         (SINGLE, ['{"text": "Hello before init"}'], "invalid_message", 1008),
-        (SINGLE, ['{"text": " ", "generation_config": {"chunk_length_schedule": [10]}}'], "invalid_parameters", 1008),
+        (
+            SINGLE,
+            ['{"text": " ", "generation_config": {"chunk_length_schedule": [10]}}'],
+            "invalid_parameters",
+            1008,
+        ),
         (SINGLE + "?output_format=mp3_1_1", ['{"text": " "}'], "invalid_output_format", 1008),
         (SINGLE + "?inactivity_timeout=999", [], "invalid_parameters", 1008),
         ("/v1/text-to-speech/no_such_voice/stream-input", ['{"text": " "}'], "voice_not_found", 1008),

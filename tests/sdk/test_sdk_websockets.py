@@ -112,7 +112,9 @@ def test_convert_realtime_over_wss(tls_server: LiveServer, monkeypatch: pytest.M
 
 
 async def test_stream_input_messages_match_the_sdk_and_asyncapi(server: LiveServer):
-    url = ws_url(server, f"/v1/text-to-speech/{GEORGE}/stream-input", model_id=FAST_MODEL, output_format="pcm_22050")
+    url = ws_url(
+        server, f"/v1/text-to-speech/{GEORGE}/stream-input", model_id=FAST_MODEL, output_format="pcm_22050"
+    )
     async with websockets.connect(url, additional_headers=HEADERS) as ws:
         await ws.send(dump(InitializeConnection(text=" ", voice_settings=RealtimeVoiceSettings(speed=1.0))))
         for sentence in TEXT:
@@ -155,7 +157,9 @@ async def test_multi_stream_input_messages_match_the_sdk_and_asyncapi(server: Li
 
 
 async def _one_socket(server: LiveServer, number: int) -> float:
-    url = ws_url(server, f"/v1/text-to-speech/{GEORGE}/stream-input", model_id=FAST_MODEL, output_format="pcm_16000")
+    url = ws_url(
+        server, f"/v1/text-to-speech/{GEORGE}/stream-input", model_id=FAST_MODEL, output_format="pcm_16000"
+    )
     async with websockets.connect(url, additional_headers=HEADERS, open_timeout=60) as ws:
         await ws.send(json.dumps({"text": " "}))
         await ws.send(json.dumps({"text": f"Socket number {number} is speaking now. "}))

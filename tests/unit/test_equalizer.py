@@ -46,6 +46,7 @@ def test_a_fitted_curve_recovers_the_filter_that_coloured_the_speech(speech: np.
             equalizer.long_term_spectrum(speech, RATE), equalizer.long_term_spectrum(coloured, RATE)
         ),
     )
+
     def shape_error(audio: np.ndarray) -> float:
         """Spread of the dB difference to the original spectrum, 80 Hz-6.3 kHz (level does not count)."""
         ratio = equalizer.long_term_spectrum(audio, RATE) / equalizer.long_term_spectrum(speech, RATE)
@@ -57,7 +58,10 @@ def test_a_fitted_curve_recovers_the_filter_that_coloured_the_speech(speech: np.
 
 def test_strength_scales_and_gains_stay_bounded(speech: np.ndarray):
     silent_highs = equalizer.apply(speech, RATE, _tilt(0, 0.0, -40.0))
-    target, source = equalizer.long_term_spectrum(silent_highs, RATE), equalizer.long_term_spectrum(speech, RATE)
+    target, source = (
+        equalizer.long_term_spectrum(silent_highs, RATE),
+        equalizer.long_term_spectrum(speech, RATE),
+    )
     full = np.array([g for _, g in equalizer.matching_curve(target, source)])
     half = np.array([g for _, g in equalizer.matching_curve(target, source, 0.5)])
     assert np.abs(full).max() == equalizer.MAX_GAIN_DB

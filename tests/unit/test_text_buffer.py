@@ -49,7 +49,9 @@ def test_try_trigger_generates_above_the_minimum_only() -> None:
     buffer.add("Short text. ")
     assert buffer.take_ready(try_trigger=True) == []
     buffer.add("Now there is enough buffered text to try a trigger early. ")
-    assert buffer.take_ready(try_trigger=True) == ["Short text. Now there is enough buffered text to try a trigger early. "]
+    assert buffer.take_ready(try_trigger=True) == [
+        "Short text. Now there is enough buffered text to try a trigger early. "
+    ]
 
 
 def test_flush_takes_everything_even_a_partial_word() -> None:

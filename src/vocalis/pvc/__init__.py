@@ -1,1 +1,1 @@
-"""Professional voice cloning: samples, speaker separation, the voice captcha and training (see service.py)."""
+"""Professional voice cloning: samples, speaker separation, voice captcha and training (see service.py)."""

@@ -29,7 +29,8 @@ def check_schedule(schedule: list[float]) -> tuple[int, ...]:
     for value in schedule:
         if not SCHEDULE_MIN <= value <= SCHEDULE_MAX:
             raise ValueError(
-                f"chunk_length_schedule values must be between {SCHEDULE_MIN} and {SCHEDULE_MAX}; got {value}."
+                f"chunk_length_schedule values must be between {SCHEDULE_MIN} and {SCHEDULE_MAX}; "
+                f"got {value}."
             )
         values.append(int(value))
     return tuple(values)

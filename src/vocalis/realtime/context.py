@@ -204,7 +204,7 @@ class SpeechContext:
         speech_input = replace(
             prepared.speech_input,
             continues=not text.rstrip().endswith(SENTENCE_ENDINGS),
-            # A slow engine's long sentence would leave seconds without a message (pipecat gives up after 3 s).
+            # A slow engine's long sentence would leave seconds without a message (pipecat gives up at 3 s).
             max_chunk_chars=SOCKET_MAX_CHUNK_CHARS,
         )
         prepared = replace(prepared, speech_input=speech_input)

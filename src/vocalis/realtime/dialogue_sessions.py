@@ -23,7 +23,7 @@ class _DialogueSession(SocketSession):
 
     @staticmethod
     def _feed(context: DialogueContext, message: dict) -> None:
-        """A message's inputs, flush and keep-alive (voice settings and dictionaries count in the first only)."""
+        """A message's inputs, flush and keep-alive (voice settings and dictionaries count in the first)."""
         context.touch()  # also what a keep_alive asks for
         context.add_inputs(inputs_field(message))
         if flag(message, "flush"):
