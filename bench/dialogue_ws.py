@@ -16,14 +16,13 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tts import SERVER_CASES, cpu_busy, uvicorn_server  # noqa: E402
+from tts import SERVER_CASES, cpu_busy, machine_line, uvicorn_server  # noqa: E402
 from ws import OUTPUT_FORMAT, SENTENCE, WORD_INTERVAL, connect, drain, first_audio_after  # noqa: E402
 
 
@@ -92,12 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     engines = args.engines.split(",")
 
     busy = cpu_busy()
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, busy before start "
-        f"{busy:.0%}"
-        if busy is not None
-        else ""
-    )
+    print(machine_line(busy))
     print(
         f"settings: engine threads {args.threads}, repeats {args.repeats} (medians), {OUTPUT_FORMAT}, "
         f"model eleven_v3, words every {WORD_INTERVAL * 1000:.0f} ms when streamed"

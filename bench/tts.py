@@ -121,6 +121,16 @@ def cpu_busy(seconds: float = 1.0) -> float | None:
     return 1 - (idle_b - idle_a) / max(total_b - total_a, 1)
 
 
+def machine_line(busy: float | None) -> str:
+    """The socket benches' first line: the processor, its CPUs and how busy they were (empty if unknown)."""
+    if busy is None:
+        return ""
+    return (
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, busy before start "
+        f"{busy:.0%}"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

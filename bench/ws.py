@@ -21,7 +21,6 @@ import asyncio
 import base64
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tts import API_KEY, SERVER_CASES, TEXT_200, cpu_busy, uvicorn_server  # noqa: E402
+from tts import API_KEY, SERVER_CASES, TEXT_200, cpu_busy, machine_line, uvicorn_server  # noqa: E402
 
 SENTENCE = "The quick brown fox jumps over the lazy dog, then runs back home before the evening rain."
 OUTPUT_FORMAT = "pcm_16000"
@@ -156,12 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep_sizes = [int(size) for size in args.sweep.split(",")]
 
     busy = cpu_busy()
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, busy before start "
-        f"{busy:.0%}"
-        if busy is not None
-        else ""
-    )
+    print(machine_line(busy))
     print(
         f"settings: engine threads {args.threads}, repeats {args.repeats}, {OUTPUT_FORMAT}, words every "
         f"{WORD_INTERVAL * 1000:.0f} ms for the streamed latencies"
