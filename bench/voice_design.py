@@ -1,6 +1,8 @@
 """Voice design benchmark: how descriptions are read (word lists against MiniLM, on the shared description
 table), and what `POST /v1/text-to-voice/design` makes of a few of them: request time, each preview's median
-F0 against its target, speaking rate, and Whisper tiny.en word error rate.
+F0 against its target, speaking rate, and Whisper tiny.en word error rate; and what
+`POST /v1/text-to-voice/{voice_id}/remix` does to premade voices: pitch and pace of the previews against the
+voice's own speech of the same text.
 
     python bench/voice_design.py [--threads 2] [--seed 1]
 
@@ -23,6 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # the description table and the speech judges of the tests
 
+import numpy as np  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from tests.e2e.quality import transcribe, word_errors  # noqa: E402
@@ -32,6 +35,7 @@ from vocalis.app import create_app  # noqa: E402
 from vocalis.audio import decode, resample  # noqa: E402
 from vocalis.config import Settings  # noqa: E402
 from vocalis.engines import sentence_embedding  # noqa: E402
+from vocalis.voice_design.candidates import semitones  # noqa: E402
 from vocalis.voice_design.traits import DescriptionReader  # noqa: E402
 
 API_KEY = "sk_bench_voice_design"
@@ -107,6 +111,54 @@ def designs(threads: int, seed: int) -> dict:
     return {"requests": results, "wer": round(wer, 4), "first_s": first, "warm_median_s": warm}
 
 
+# (voice_id, name, remix prompt)
+REMIXES = (
+    ("JBFqnCBsd6RMkjVDRZzb", "George", "Make him deeper and slower"),
+    ("JBFqnCBsd6RMkjVDRZzb", "George", "make him sound older, with a raspier voice"),
+    ("JBFqnCBsd6RMkjVDRZzb", "George", "a bit higher and much faster"),
+    ("21m00Tcm4TlvDq8ikWAM", "Rachel", "make her voice higher and faster"),
+    ("21m00Tcm4TlvDq8ikWAM", "Rachel", "calmer, lower and slower"),
+    ("JBFqnCBsd6RMkjVDRZzb", "George", "Turn it into a woman's voice"),
+)
+
+
+def clip_16k(audio: bytes) -> np.ndarray:
+    decoded = decode(audio)
+    return resample(decoded.samples, decoded.sample_rate, 16000)
+
+
+def remixes(threads: int, seed: int) -> dict:
+    """Each prompt's previews against the voice's own speech of TEXT: semitones of median F0, and pace."""
+    print(f"\n== POST /v1/text-to-voice/{{voice_id}}/remix, seed {seed} (ASGI, threads={threads})")
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="vocalis-bench-remix-") as home:
+        settings = Settings(home=Path(home), api_key=API_KEY, engine_threads=threads)
+        with TestClient(create_app(settings), headers={"xi-api-key": API_KEY}) as client:
+            own = {}
+            for voice_id, _, _ in REMIXES:
+                if voice_id not in own:
+                    spoken = client.post(f"/v1/text-to-speech/{voice_id}", json={"text": TEXT, "seed": seed})
+                    spoken.raise_for_status()
+                    own[voice_id] = clip_16k(spoken.content)
+            for voice_id, name, prompt in REMIXES:
+                start = time.perf_counter()
+                response = client.post(
+                    f"/v1/text-to-voice/{voice_id}/remix",
+                    json={"voice_description": prompt, "text": TEXT, "seed": seed},
+                )
+                took = time.perf_counter() - start
+                response.raise_for_status()
+                source_f0 = median_f0(own[voice_id], 16000)
+                shifts, paces = [], []
+                for preview in response.json()["previews"]:
+                    clip = clip_16k(base64.b64decode(preview["audio_base_64"]))
+                    shifts.append(round(semitones(source_f0, median_f0(clip, 16000)), 1))
+                    paces.append(round(len(own[voice_id]) / len(clip), 2))
+                print(f"  {name} + {prompt!r:48s} {took:5.1f} s  F0 {shifts} semitones  pace x{paces}")
+                results[f"{name}: {prompt}"] = {"seconds": round(took, 1), "semitones": shifts, "pace": paces}
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,7 +174,12 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
     }
     print(f"Vocalis voice design bench: {settings}")
-    result = {"settings": settings, "reading": reading(), "design": designs(args.threads, args.seed)}
+    result = {
+        "settings": settings,
+        "reading": reading(),
+        "design": designs(args.threads, args.seed),
+        "remix": remixes(args.threads, args.seed),
+    }
     print(json.dumps(result))
     return 0
 

@@ -296,3 +296,108 @@ def test_unknown_previews_and_bad_saves(ttv_client: TestClient):
         headers={"xi-api-key": ""},
     )
     assert unauthenticated.status_code == 401
+
+
+# Remixing an existing voice (`text_to_voice.remix`). George is a Piper voice: his remixes render fast.
+GEORGE = "JBFqnCBsd6RMkjVDRZzb"
+
+
+def remix(client: TestClient, voice_id: str, **body) -> tuple[dict, dict]:
+    response = client.post(f"/v1/text-to-voice/{voice_id}/remix", json=body)
+    assert response.status_code == 200, response.text
+    return response.json(), dict(response.headers)
+
+
+@pytest.fixture(scope="module")
+def george_speech(ttv_client: TestClient) -> np.ndarray:
+    spoken = ttv_client.post(
+        f"/v1/text-to-speech/{GEORGE}", params={"output_format": "pcm_16000"}, json={"text": TEXT, "seed": 3}
+    )
+    assert spoken.status_code == 200, spoken.text
+    return np.frombuffer(spoken.content, dtype="<i2").astype(np.float32) / 32768
+
+
+def test_a_remix_moves_the_voice_as_asked(ttv_client: TestClient, george_speech: np.ndarray):
+    asked = {"voice_description": "Make him deeper and slower", "text": TEXT, "seed": 3}
+    body, headers = remix(ttv_client, GEORGE, **asked)
+    assert headers["x-vocalis-engine"] == "description-remix"
+    assert headers["character-cost"] == str(len(TEXT))
+    assert len({preview["generated_voice_id"] for preview in body["previews"]}) == 3
+    george_f0 = median_f0(george_speech, 16000)
+    for preview in body["previews"]:
+        audio = audio_16k(preview)
+        assert semitones(george_f0, median_f0(audio, 16000)) < -1.5
+        assert len(audio) > 1.08 * len(george_speech)
+    again, _ = remix(ttv_client, GEORGE, **asked)
+    assert [p["audio_base_64"] for p in again["previews"]] == [p["audio_base_64"] for p in body["previews"]]
+    # With no strength the prompt changes nothing: the previews are George, a little apart.
+    unchanged, _ = remix(ttv_client, GEORGE, **asked, prompt_strength=0.0)
+    for preview in unchanged["previews"]:
+        audio = audio_16k(preview)
+        assert abs(semitones(george_f0, median_f0(audio, 16000))) < 1.2
+        assert len(audio) == pytest.approx(len(george_speech), rel=0.08)
+
+
+def test_a_saved_remix_is_a_voice_with_its_changes(ttv_client: TestClient):
+    older = "make him sound older, with a raspier voice"
+    body, _ = remix(ttv_client, GEORGE, voice_description=older, text=TEXT, seed=8)
+    preview = body["previews"][0]
+    response = ttv_client.post(
+        "/v1/text-to-voice",
+        json={
+            "voice_name": "Old George",
+            "voice_description": older,
+            "generated_voice_id": preview["generated_voice_id"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    voice = response.json()
+    assert voice["category"] == "generated"
+    george = ttv_client.get(f"/v1/voices/{GEORGE}").json()["labels"]
+    assert voice["labels"] == {**george, "age": "old", "description": "raspy"}
+
+    # Same text as the preview: a voice's median pitch differs from sentence to sentence.
+    spoken = ttv_client.post(
+        f"/v1/text-to-speech/{voice['voice_id']}",
+        params={"output_format": "pcm_16000"},
+        json={"text": TEXT, "seed": 3},
+    )
+    assert spoken.status_code == 200, spoken.text
+    audio = np.frombuffer(spoken.content, dtype="<i2").astype(np.float32) / 32768
+    wrong, total = word_errors(TEXT, transcribe(audio))
+    assert wrong / total < 0.1, transcribe(audio)
+    assert abs(semitones(median_f0(audio_16k(preview), 16000), median_f0(audio, 16000))) < 1.5
+    assert ttv_client.delete(f"/v1/voices/{voice['voice_id']}").status_code == 200
+
+
+def test_a_remix_to_another_gender_designs_new_voices(ttv_client: TestClient):
+    body, _ = remix(
+        ttv_client,
+        GEORGE,
+        voice_description="Turn it into a woman's voice",
+        text=TEXT,
+        seed=2,
+        stream_previews=True,
+    )
+    assert all(preview["audio_base_64"] == "" for preview in body["previews"])
+    streamed = ttv_client.get(f"/v1/text-to-voice/{body['previews'][0]['generated_voice_id']}/stream")
+    assert streamed.status_code == 200
+    decoded = decode(streamed.content)
+    assert median_f0(resample(decoded.samples, decoded.sample_rate, 16000), 16000) > 160
+
+
+def test_bad_remix_requests(ttv_client: TestClient):
+    def refused(voice_id: str, body: dict, status: int, code: str) -> None:
+        response = ttv_client.post(f"/v1/text-to-voice/{voice_id}/remix", json=body)
+        assert response.status_code == status, response.text
+        assert response.json()["detail"]["status"] == code and response.json()["detail"]["message"]
+
+    deeper = {"voice_description": "deeper", "text": TEXT}
+    refused("NoSuchVoice", deeper, 404, "voice_not_found")
+    refused(GEORGE, {**deeper, "voice_description": "   "}, 422, "invalid_request")
+    refused(GEORGE, {**deeper, "text": "Too short."}, 422, "invalid_request")
+    refused(GEORGE, {**deeper, "prompt_strength": 2}, 422, "invalid_request")
+    refused(GEORGE, {"voice_description": "deeper"}, 400, "invalid_parameters")
+    untrained = ttv_client.post("/v1/voices/pvc", json={"name": "Not trained", "language": "en"}).json()
+    refused(untrained["voice_id"], deeper, 400, "voice_not_fine_tuned")
+    assert ttv_client.delete(f"/v1/voices/{untrained['voice_id']}").status_code == 200

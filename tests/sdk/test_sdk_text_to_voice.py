@@ -103,6 +103,37 @@ def test_create_previews(sdk: ElevenLabs):
         assert median_f0(audio.samples, audio.sample_rate) < 110
 
 
+def test_remix_a_voice(sdk: ElevenLabs):
+    """Remixing George (a Piper voice) deeper and slower, and saving the deepest preview."""
+    george = "JBFqnCBsd6RMkjVDRZzb"
+    raw = sdk.text_to_voice.with_raw_response.remix(
+        george, voice_description="Make him deeper and slower", text=OGRE_TEXT, seed=6, prompt_strength=0.75
+    )
+    previews = validate(VoiceDesignPreviewResponse, raw._response.json())
+    assert raw.headers["x-vocalis-engine"] == "description-remix" and len(previews.previews) == 3
+    spoken = decode(b"".join(sdk.text_to_speech.convert(george, text=OGRE_TEXT, model_id=FAST_MODEL)))
+    george_f0 = median_f0(spoken.samples, spoken.sample_rate)
+    pitches = {}
+    for preview in previews.previews:
+        audio = decode(base64.b64decode(preview.audio_base_64))
+        pitches[preview.generated_voice_id] = median_f0(audio.samples, audio.sample_rate)
+        assert (
+            pitches[preview.generated_voice_id] < george_f0
+            and audio.duration_seconds > spoken.duration_seconds
+        )
+    deepest = min(pitches, key=pitches.get)
+    saved = sdk.text_to_voice.with_raw_response.create(
+        voice_name="Deep George", voice_description="George, deeper and slower", generated_voice_id=deepest
+    )
+    voice = validate(Voice, saved._response.json())
+    assert voice.category == "generated" and voice.labels["description"] == "deep"
+    sdk.voices.delete(voice.voice_id)
+    with pytest.raises(ApiError) as unknown:
+        sdk.text_to_voice.remix("NoSuchVoice", voice_description="deeper", text=OGRE_TEXT)
+    assert unknown.value.status_code == 404
+    assert_elevenlabs_error(unknown.value.body, "voice_not_found")
+
+
 def test_bad_requests_raise_sdk_errors(sdk: ElevenLabs):
     with pytest.raises(UnprocessableEntityError) as short:
         sdk.text_to_voice.design(voice_description="too short", text=OGRE_TEXT)

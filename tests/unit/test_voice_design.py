@@ -3,8 +3,10 @@ shared description table), and the three voices chosen for them (seeded, at the 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
+import numpy as np
 import pytest
 
 from tests.e2e.voice_descriptions import LITERAL, PARAPHRASES
@@ -19,8 +21,11 @@ from vocalis.voice_design.candidates import (
     semitones,
     variety,
 )
+from vocalis.voice_design.remix import remix_voices, voice_gender
 from vocalis.voice_design.texts import TEXTS
 from vocalis.voice_design.traits import DescriptionReader, VoiceTraits, read_keywords
+from vocalis.voices.library import LibraryVoice
+from vocalis.voices.premade import PREMADE_VOICES
 
 BOTH = {KOKORO, PIPER}
 
@@ -197,3 +202,70 @@ def test_one_engine_is_enough():
 def test_preview_texts_fit_elevenlabs_limits():
     for texts in TEXTS.values():
         assert all(100 <= len(text) <= 1000 for text in texts)
+
+
+# Remixing: changes read from a prompt, applied to an existing voice.
+GEORGE = "JBFqnCBsd6RMkjVDRZzb"
+
+
+def library_voice(voice_id: str = GEORGE, **changes) -> LibraryVoice:
+    voice = next(voice for voice in PREMADE_VOICES if voice.voice_id == voice_id)
+    made = LibraryVoice(
+        voice.voice_id, voice.name, "premade", voice.description, dict(voice.labels), voice.spec
+    )
+    return dataclasses.replace(made, **changes)
+
+
+def test_remix_prompts_read_as_changes():
+    reader = DescriptionReader()
+    assert reader.read("Make him deeper and slower", changes=True).pitch < 0
+    assert reader.read("Make him deeper and slower", changes=True).pace < 0
+    # "him" names the voice being remixed, not a change of gender; a named one is a change.
+    assert reader.read("Make him deeper", changes=True).gender is None
+    assert reader.read("Make him deeper").gender == "male"
+    assert reader.read("Turn it into a woman's voice", changes=True).gender == "female"
+    assert reader.read("less deep", changes=True).pitch > 0
+    assert reader.read("make her younger and calmer", changes=True).age == "young"
+    assert reader.read("make her younger and calmer", changes=True).energy < 0
+
+
+def test_remix_moves_the_voice_as_asked_and_keeps_what_it_is_made_of():
+    equalized = library_voice(spec=dataclasses.replace(library_voice().spec, equalizer=((1000.0, 3.0),)))
+    deeper = DescriptionReader().read("much deeper and a bit slower, with a raspier sound", changes=True)
+    voices = remix_voices(equalized, deeper, seed=5, spread=1.0, scale=1.0, variation=0.5, engines=BOTH)
+    assert len(voices) == 3
+    assert len({voice.spec.pitch_semitones for voice in voices}) == 3
+    for voice in voices:
+        assert voice.spec.engine == equalized.spec.engine and voice.spec.blend == equalized.spec.blend
+        assert voice.spec.equalizer == ((1000.0, 3.0),)
+        assert voice.spec.pitch_semitones < equalized.spec.pitch_semitones - 2
+        assert voice.spec.speed < equalized.spec.speed
+        assert voice.labels["description"] == "raspy" and voice.labels["accent"] == "british"
+        assert voice.variation > 0.5  # raspy is a rougher delivery
+    assert voices == remix_voices(
+        equalized, deeper, seed=5, spread=1.0, scale=1.0, variation=0.5, engines=BOTH
+    )
+
+
+def test_remix_strength_scales_the_change():
+    george = library_voice()
+    higher = DescriptionReader().read("a higher voice", changes=True)
+    shifts = {
+        scale: [v.spec.pitch_semitones for v in remix_voices(george, higher, 1, 1.0, scale, 0.5, BOTH)]
+        for scale in (0.0, 1.0, 2.0)
+    }
+    # At strength 0 only the previews' spread is left around the voice's own pitch.
+    assert max(abs(shift - george.spec.pitch_semitones) for shift in shifts[0.0]) < 1.0
+    assert np.mean(shifts[0.0]) < np.mean(shifts[1.0]) < np.mean(shifts[2.0])
+
+
+def test_remix_ages_a_voice_and_a_named_gender_designs_anew():
+    george = library_voice()
+    old = remix_voices(george, DescriptionReader().read("make him old", changes=True), 2, 1.0, 1.0, 0.5, BOTH)
+    assert all(voice.labels["age"] == "old" for voice in old)
+    assert np.mean([voice.spec.speed for voice in old]) < george.spec.speed
+    woman = DescriptionReader().read("make it a woman", changes=True)
+    swapped = remix_voices(george, woman, 2, 1.0, 1.0, 0.5, BOTH)
+    assert all(voice.gender == "female" and voice.labels["gender"] == "female" for voice in swapped)
+    assert all(voice.spec.engine == KOKORO and voice.target_f0_hz > 170 for voice in swapped)
+    assert voice_gender(library_voice(labels={})) == "male"  # read from the blend when unlabelled

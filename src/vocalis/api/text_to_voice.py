@@ -1,5 +1,6 @@
-"""`/v1/text-to-voice`: voice design previews from a description, their audio, and saving one as a voice
-(SDK: `text_to_voice.design`, `.create_previews`, `.create`, `.preview.stream`)."""
+"""`/v1/text-to-voice`: voice design previews from a description, remixes of an existing voice, their
+audio, and saving one as a voice (SDK: `text_to_voice.design`, `.create_previews`, `.remix`, `.create`,
+`.preview.stream`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from vocalis.schemas.text_to_voice import (
     VoiceDesignRequest,
     VoicePreviewsRequest,
     VoicePreviewsResponse,
+    VoiceRemixRequest,
 )
 from vocalis.schemas.voices import VoiceResponse
 from vocalis.voice_design.service import Design
@@ -77,6 +79,19 @@ async def design_voice(
     design = await services.voice_design.design(
         body, output_format, model_id=body.model_id, stream_previews=body.stream_previews, key_id=key_id
     )
+    return _answer(design, response)
+
+
+@router.post("/{voice_id}/remix", response_model=VoicePreviewsResponse)
+async def remix_voice(
+    voice_id: str,
+    body: VoiceRemixRequest,
+    response: Response,
+    services: ServicesDependency,
+    key_id: KeyIdDependency,
+    output_format: str = "mp3_44100_192",
+) -> VoicePreviewsResponse:
+    design = await services.voice_design.remix(voice_id, body, output_format, key_id=key_id)
     return _answer(design, response)
 
 

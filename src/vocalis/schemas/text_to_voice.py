@@ -1,6 +1,6 @@
 """Text to voice (voice design) bodies and responses, field names and limits verbatim from the OpenAPI spec:
 `VoicePreviewsRequestModel`, `VoiceDesignRequestModel`, `VoicePreviewsResponseModel` and the body of
-`POST /v1/text-to-voice`."""
+`POST /v1/text-to-voice`; the remix body as the official SDK sends it (the OpenAPI does not list it)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,23 @@ class VoiceDesignRequest(VoicePreviewsRequest):
     remixing_session_id: str | None = None
     remixing_session_iteration_id: str | None = None
     reference_audio_base64: str | None = None
+    prompt_strength: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class VoiceRemixRequest(BaseModel):
+    """`POST /v1/text-to-voice/{voice_id}/remix` (SDK: `text_to_voice.remix`): the description names the
+    changes ("make him older"), so short ones are accepted."""
+
+    voice_description: str = Field(min_length=1, max_length=MAX_DESCRIPTION, pattern=r"\S")
+    text: str | None = Field(default=None, min_length=MIN_TEXT, max_length=MAX_TEXT)
+    auto_generate_text: bool = False
+    loudness: float = Field(default=0.5, ge=-1.0, le=1.0)
+    seed: int | None = Field(default=None, ge=0, le=2147483647)
+    guidance_scale: float | None = Field(default=5.0, ge=0.0, le=100.0)
+    stream_previews: bool = False
+    # Accepted for compatibility: remixing sessions group previews in ElevenLabs' web app only.
+    remixing_session_id: str | None = None
+    remixing_session_iteration_id: str | None = None
     prompt_strength: float | None = Field(default=None, ge=0.0, le=1.0)
 
 

@@ -12,6 +12,7 @@ Responses name the engine in `x-vocalis-engine`.
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import time
 from dataclasses import asdict, dataclass
@@ -32,7 +33,7 @@ from vocalis.engines import sentence_embedding
 from vocalis.engines.protocols import SynthesisOptions, Synthesizer
 from vocalis.engines.registry import EngineRegistry
 from vocalis.errors import InvalidRequest, NotFound, VocalisError
-from vocalis.schemas.text_to_voice import VoicePreviewsRequest
+from vocalis.schemas.text_to_voice import VoicePreviewsRequest, VoiceRemixRequest
 from vocalis.sound_effects.dsp import master
 from vocalis.speech.synthesis import SpeechInput, synthesize
 from vocalis.store.history import HistoryRepository
@@ -41,6 +42,7 @@ from vocalis.store.tables import Voice, VoicePreview
 from vocalis.store.voice_previews import VoicePreviewRepository
 from vocalis.store.voices import StoredVoiceSettings
 from vocalis.voice_design.candidates import KOKORO, PIPER, DesignedVoice, design_voices, variety
+from vocalis.voice_design.remix import change_scale, remix_voices, remixed_traits
 from vocalis.voice_design.texts import preview_text
 from vocalis.voice_design.traits import DescriptionReader, VoiceTraits
 from vocalis.voices.cloning import SAMPLE_RATE, speaker_data, spec_json
@@ -48,6 +50,7 @@ from vocalis.voices.library import VoiceLibrary, spec_from_json
 from vocalis.voices.matching import VoiceMatcher
 
 METHOD = "description-blend"
+REMIX_METHOD = "description-remix"
 PARLER = "parler-tts"
 PREVIEW_TTL_SECONDS = 24 * 3600
 DEFAULT_MODEL = "eleven_multilingual_ttv_v2"
@@ -110,6 +113,26 @@ def render_parler_preview(parler: Any, description: str, text: str, seed: int, l
     return master(audio, lufs, parler.sample_rate).astype(np.float32)
 
 
+def _output_format(output_format: str) -> OutputFormat:
+    try:
+        return parse_output_format(output_format)
+    except ValueError as error:
+        raise InvalidRequest(str(error), code="invalid_output_format") from error
+
+
+def _check_text(text: str | None, auto_generate_text: bool) -> None:
+    if text is None and not auto_generate_text:
+        raise InvalidRequest(
+            "Give a text of 100 to 1000 characters for the previews to say, or set auto_generate_text to "
+            "true.",
+            code="invalid_parameters",
+        )
+
+
+def _engine_missing(message: str) -> VocalisError:
+    return VocalisError(message, code="engine_not_installed", http_status=503)
+
+
 def _designed(design: dict) -> DesignedVoice:
     return DesignedVoice(
         spec=spec_from_json(design["spec"]),
@@ -137,12 +160,14 @@ class VoiceDesignService:
         self.matcher = matcher
         self.reader = DescriptionReader()
 
-    async def read(self, description: str) -> VoiceTraits:
-        """The description's traits, with MiniLM embeddings when installed, else from its words alone."""
+    async def read(self, description: str, *, changes: bool = False) -> VoiceTraits:
+        """The description's traits (a remix prompt's with `changes`), with MiniLM embeddings when
+        installed, else from its words alone."""
         if not self.registry.has_engine(sentence_embedding.NAME):
-            return self.reader.read(description)
+            return self.reader.read(description, changes=changes)
         async with self.registry.reserve(sentence_embedding.NAME) as embedder:
-            return await self.registry.run(self.reader.read, description, embedder)
+            read = functools.partial(self.reader.read, changes=changes)
+            return await self.registry.run(read, description, embedder)
 
     async def design(
         self,
@@ -153,32 +178,82 @@ class VoiceDesignService:
         stream_previews: bool = False,
         key_id: str | None = None,
     ) -> Design:
-        try:
-            fmt = parse_output_format(output_format)
-        except ValueError as error:
-            raise InvalidRequest(str(error), code="invalid_output_format") from error
-        if body.text is None and not body.auto_generate_text:
-            raise InvalidRequest(
-                "Give a text of 100 to 1000 characters for the previews to say, or set auto_generate_text "
-                "to true.",
-                code="invalid_parameters",
-            )
-        engines = {name for name in (KOKORO, PIPER) if self.registry.has_engine(name)}
-        if not engines:
-            raise VocalisError(
-                "Voice design needs the kokoro or piper engine, and neither is installed.",
-                code="engine_not_installed",
-                http_status=503,
-            )
+        fmt = _output_format(output_format)
+        _check_text(body.text, body.auto_generate_text)
+        engines = self._engines()
         traits = await self.read(body.voice_description)
         seed = body.seed if body.seed is not None else secrets.randbelow(2**31)
         text = body.text or preview_text(traits, np.random.default_rng(seed))
         voices = design_voices(traits, seed, variety(body.quality, body.guidance_scale), engines)
-        lufs = target_lufs(body.loudness)
         engine = PARLER if self.registry.has_engine(PARLER) else METHOD
+        lufs = target_lufs(body.loudness)
+        previews = await self._store_previews(
+            voices, body.voice_description, text, fmt, lufs, seed, engine, stream_previews
+        )
+        # Charged once for the preview text, whatever the number of previews (as ElevenLabs does).
+        await self.registry.run(self.history.record_usage, len(text), model_id, None, key_id)
+        return Design(previews, text, fmt, traits, seed, len(text), engine)
+
+    async def remix(
+        self,
+        voice_id: str,
+        body: VoiceRemixRequest,
+        output_format: str,
+        *,
+        key_id: str | None = None,
+    ) -> Design:
+        """Three previews of `voice_id` changed as the prompt asks (`remix`); saved like designed ones."""
+        fmt = _output_format(output_format)
+        _check_text(body.text, body.auto_generate_text)
+        voice = await self.registry.run(self.voices.get, voice_id)
+        if voice.unavailable:  # a professional voice not trained yet, refused as text to speech does
+            raise InvalidRequest(voice.unavailable, code="voice_not_fine_tuned")
+        engines = self._engines()
+        if voice.spec.engine not in engines:
+            raise _engine_missing(
+                f"Voice {voice_id!r} is rendered by {voice.spec.engine}, which is not installed."
+            )
+        traits = await self.read(body.voice_description, changes=True)
+        settings = await self.registry.run(self.voices.settings, voice_id)
+        seed = body.seed if body.seed is not None else secrets.randbelow(2**31)
+        remixed = remixed_traits(voice, traits)
+        text = body.text or preview_text(remixed, np.random.default_rng(seed))
+        voices = remix_voices(
+            voice,
+            traits,
+            seed,
+            variety(None, body.guidance_scale),
+            change_scale(body.prompt_strength),
+            1.0 - settings.stability,
+            engines,
+        )
+        previews = await self._store_previews(
+            voices,
+            body.voice_description,
+            text,
+            fmt,
+            target_lufs(body.loudness),
+            seed,
+            REMIX_METHOD,
+            body.stream_previews,
+        )
+        await self.registry.run(self.history.record_usage, len(text), DEFAULT_MODEL, None, key_id)
+        return Design(previews, text, fmt, remixed, seed, len(text), REMIX_METHOD)
+
+    async def _store_previews(
+        self,
+        voices: list[DesignedVoice],
+        description: str,
+        text: str,
+        fmt: OutputFormat,
+        lufs: float,
+        seed: int,
+        engine: str,
+        stream_previews: bool,
+    ) -> list[Preview]:
+        """Render the voices' previews (unless they wait to be streamed) and keep them for a day."""
         now = int(time.time())
         await self.registry.run(self.previews.expire, now - PREVIEW_TTL_SECONDS)
-
         previews, rows, blobs = [], [], {}
         for index, voice in enumerate(voices):
             preview = Preview(new_id(), b"", 0.0)
@@ -187,7 +262,7 @@ class VoiceDesignService:
                 design["parler_seed"] = (seed + index) % 2**31
             blob_key = None
             if not stream_previews:
-                samples, rate = await self._render(design, body.voice_description, text)
+                samples, rate = await self._render(design, description, text)
                 preview.audio = await self.registry.run(encode, samples, rate, fmt)
                 preview.duration_secs = len(samples) / rate
                 blob_key = self._blob_key(preview.generated_voice_id, fmt)
@@ -197,7 +272,7 @@ class VoiceDesignService:
                 VoicePreview(
                     generated_voice_id=preview.generated_voice_id,
                     created_at_unix=now,
-                    voice_description=body.voice_description,
+                    voice_description=description,
                     text=text,
                     design=design,
                     output_format=fmt.name,
@@ -206,9 +281,13 @@ class VoiceDesignService:
                 )
             )
         await self.registry.run(self.previews.add, rows, blobs)
-        # Charged once for the preview text, whatever the number of previews (as ElevenLabs does).
-        await self.registry.run(self.history.record_usage, len(text), model_id, None, key_id)
-        return Design(previews, text, fmt, traits, seed, len(text), engine)
+        return previews
+
+    def _engines(self) -> set[str]:
+        engines = {name for name in (KOKORO, PIPER) if self.registry.has_engine(name)}
+        if not engines:
+            raise _engine_missing("Voice design needs the kokoro or piper engine, and neither is installed.")
+        return engines
 
     async def preview_audio(self, generated_voice_id: str) -> tuple[bytes, str]:
         """A preview's audio and media type; one made with `stream_previews` is rendered now, and kept."""

@@ -40,8 +40,8 @@ _NOT_MEN = {"human", "humans", "german", "germans", "roman", "romans", "ottoman"
             "walkman", "specimen", "regimen", "abdomen", "acumen", "stamen", "shaman"}  # fmt: skip
 _AGE_WORDS = {
     "child": "child children kid kids toddler infant baby childlike",
-    "young": """young youthful teen teens teenage teenager adolescent youth student boy boys girl girls lad
-        lass""",
+    "young": """young younger youthful teen teens teenage teenager adolescent youth student boy boys girl
+        girls lad lass""",
     "middle_aged": "middle-aged mature adult",
     "old": """old older elderly aged senior ancient grandfather grandpa grandmother grandma granny wizened
         frail geezer crone elder veteran grizzled retired aging ageing grey-haired gray-haired white-haired
@@ -59,8 +59,8 @@ _CHILD_NOUNS = {"boy", "boys", "girl", "girls"}
 PITCH_WORDS = {
     "deep": -1.0, "low": -0.8, "low-pitched": -1.0, "lower": -0.6, "bass": -1.2, "baritone": -0.7,
     "booming": -1.0, "resonant": -0.5, "gravelly": -0.4, "husky": -0.3, "high": 1.0, "high-pitched": 1.2,
-    "higher": 0.6, "squeaky": 1.5, "squeaking": 1.5, "shrill": 1.2, "piping": 1.0, "falsetto": 1.5,
-    "soprano": 1.0, "tenor": 0.4, "thin": 0.4, "chirpy": 0.8, "sultry": -0.5,
+    "higher": 0.6, "deeper": -0.6, "squeaky": 1.5, "squeaking": 1.5, "shrill": 1.2, "piping": 1.0,
+    "falsetto": 1.5, "soprano": 1.0, "tenor": 0.4, "thin": 0.4, "chirpy": 0.8, "sultry": -0.5,
 }  # fmt: skip
 # "high quality", "low energy": the pitch words describe something else there.
 _NOT_PITCH_AFTER = {"quality", "fidelity", "energy", "definition", "school", "end", "budget", "stakes", "key"}
@@ -78,6 +78,7 @@ ENERGY_WORDS = {
     "calm": -1.0, "soothing": -1.0, "gentle": -0.7, "soft": -0.6, "relaxed": -0.7, "serene": -1.0,
     "peaceful": -0.9, "quiet": -0.6, "mellow": -0.6, "meditative": -1.0, "tranquil": -1.0, "sleepy": -0.8,
     "monotone": -0.8, "flat": -0.6, "composed": -0.5, "high-energy": 1.0, "low-energy": -0.8,
+    "calmer": -0.7, "livelier": 0.6, "louder": 0.4, "softer": -0.4, "quieter": -0.4, "gentler": -0.5,
 }  # fmt: skip
 TEXTURE_WORDS = {
     "raspy": "raspy", "gravelly": "raspy", "hoarse": "raspy", "husky": "raspy", "rough": "raspy",
@@ -85,7 +86,9 @@ TEXTURE_WORDS = {
     "airy": "breathy", "whispery": "breathy", "sultry": "breathy", "whispering": "breathy",
     "whisper": "breathy",
     "bright": "bright", "crisp": "bright", "clear": "bright", "warm": "warm", "rich": "warm",
-    "smooth": "smooth", "velvety": "smooth", "silky": "smooth", "nasal": "nasal", "nasally": "nasal",
+    "raspier": "raspy", "breathier": "breathy", "brighter": "bright", "warmer": "warm",
+    "smoother": "smooth", "smooth": "smooth", "velvety": "smooth", "silky": "smooth", "nasal": "nasal",
+    "nasally": "nasal",
 }  # fmt: skip
 ACCENT_WORDS = {
     "british": "british", "english-accent": "british", "london": "british", "cockney": "british",
@@ -109,7 +112,9 @@ USE_CASE_WORDS = {
 }
 _STRONGER = {
     "very": 1.5, "extremely": 1.7, "really": 1.4, "super": 1.5, "incredibly": 1.7, "quite": 1.2, "so": 1.3,
-    "rather": 0.9, "fairly": 0.8, "slightly": 0.5, "somewhat": 0.6, "mildly": 0.5,
+    "rather": 0.9, "fairly": 0.8, "slightly": 0.5, "somewhat": 0.6, "mildly": 0.5, "much": 1.5,
+    # "less deep" asks for a little of the opposite (remix prompts describe changes).
+    "less": -0.5,
 }  # fmt: skip
 _WEAKER_PAIRS = {("a", "bit"), ("a", "little"), ("kind", "of"), ("sort", "of")}
 _NEGATIONS = {"not", "never", "no", "without", "isn't", "isnt", "nor"}
@@ -191,9 +196,11 @@ class VoiceTraits:
 
 def _words(text: str) -> list[str]:
     """Lowercase words, with two-word names joined ("middle aged" -> "middle-aged", "new york") and unknown
-    compounds split ("deep-voiced" -> "deep", "voiced"; "great-grandmother" -> "great", "grandmother")."""
+    compounds split ("deep-voiced" -> "deep", "voiced"; "great-grandmother" -> "great", "grandmother"),
+    possessives read as their noun ("a woman's voice")."""
     tokens = []
     for token in _TOKEN.findall(text.lower()):
+        token = token.removesuffix("'s")
         tokens.extend([token] if token in _ALL_WORDS or "-" not in token else token.split("-"))
     tokens = [_root(token) for token in tokens]
     joined: list[str] = []
@@ -290,8 +297,9 @@ def _stated_age(lowered: str, tokens: list[str]) -> str | None:
     return _vote(tokens, _AGE_BY_WORD)
 
 
-def read_keywords(description: str) -> VoiceTraits:
-    """The traits the description's own words name."""
+def read_keywords(description: str, *, pronouns: bool = True) -> VoiceTraits:
+    """The traits the description's own words name; `pronouns=False` leaves "he" and "she" out of the gender
+    (a remix prompt's pronouns name the voice it starts from, not a change)."""
     lowered = description.lower()
     # A stated age in years ("a 40-year-old") must not read as "old".
     tokens = _words(_AGE_YEARS.sub(" ", lowered))
@@ -301,7 +309,7 @@ def read_keywords(description: str) -> VoiceTraits:
         if texture and texture not in textures and _strength(tokens, index) > 0:
             textures.append(texture)
     return VoiceTraits(
-        gender=_vote(_gender_words(tokens), _GENDER_BY_WORD, _PRONOUNS),
+        gender=_vote(_gender_words(tokens), _GENDER_BY_WORD, _PRONOUNS if pronouns else None),
         age=_stated_age(lowered, tokens),
         accent=next((ACCENT_WORDS[token] for token in tokens if token in ACCENT_WORDS), None),
         pitch=_continuous(tokens, PITCH_WORDS),
@@ -325,14 +333,19 @@ class DescriptionReader:
         self._lock = threading.Lock()
         self._embedded: tuple[TextEmbedder, dict[str, dict[str, np.ndarray]]] | None = None
 
-    def read(self, description: str, embedder: TextEmbedder | None = None) -> VoiceTraits:
-        traits = read_keywords(description)
+    def read(
+        self, description: str, embedder: TextEmbedder | None = None, *, changes: bool = False
+    ) -> VoiceTraits:
+        """The traits of a description; with `changes`, of a remix prompt ("make him older and slower"),
+        whose pronouns name the voice being remixed and whose gender is never guessed: only a named one
+        ("a woman") changes it."""
+        traits = read_keywords(description, pronouns=not changes)
         if embedder is None:
             return traits
         winners = self.embedding_winners(description, embedder)
         inferred = []
         gender, age, pitch = traits.gender, traits.age, traits.pitch
-        if gender is None and "gender" in winners:
+        if gender is None and "gender" in winners and not changes:
             gender = winners["gender"]
             inferred.append("gender")
         if age is None and "age" in winners:
