@@ -154,7 +154,8 @@ def _genders(traits: VoiceTraits, rng: np.random.Generator) -> list[str]:
     return [str(first), str(second), str(rng.choice([first, second]))]
 
 
-def _labels(traits: VoiceTraits, gender: str) -> dict[str, str]:
+def design_labels(traits: VoiceTraits, gender: str) -> dict[str, str]:
+    """The labels a voice saved from a preview of `traits` gets."""
     labels = {"gender": "non_binary" if gender == "neutral" else gender, "age": traits.age or "middle_aged"}
     if traits.accent:
         labels["accent"] = traits.accent
@@ -240,7 +241,7 @@ def design_voices(traits: VoiceTraits, seed: int, spread: float, engines: set[st
                 target_f0_hz=round(target, 1),
                 variation=variation,
                 seed=int(rng.integers(2**31)),
-                labels=_labels(traits, gender),
+                labels=design_labels(traits, gender),
             )
         )
     return voices

@@ -31,6 +31,7 @@ from vocalis.voice_design.candidates import (
     TEXTURE_VARIATION,
     BaseVoice,
     DesignedVoice,
+    design_labels,
     design_voices,
     semitones,
 )
@@ -79,19 +80,9 @@ def remixed_traits(voice: LibraryVoice, traits: VoiceTraits) -> VoiceTraits:
 
 
 def _labels(voice: LibraryVoice, traits: VoiceTraits, gender: str) -> dict[str, str]:
-    labels = {key: value for key, value in voice.labels.items() if key not in SERVER_LABELS}
-    labels["gender"] = "non_binary" if gender == "neutral" else gender
-    if traits.age:
-        labels["age"] = traits.age
-    if traits.accent:
-        labels["accent"] = traits.accent
-    if traits.texture:
-        labels["description"] = traits.texture[0]
-    elif abs(traits.energy) >= 0.5:
-        labels["description"] = "energetic" if traits.energy > 0 else "calm"
-    elif abs(traits.pitch) >= 0.5:
-        labels["description"] = "high" if traits.pitch > 0 else "deep"
-    return labels
+    """The voice's own labels (less the server's), with what the remix changed."""
+    kept = {key: value for key, value in voice.labels.items() if key not in SERVER_LABELS}
+    return {**kept, **design_labels(traits, gender)}
 
 
 def _shift_limits(start: float) -> tuple[float, float]:
