@@ -55,6 +55,9 @@ PARLER = "parler-tts"
 PREVIEW_TTL_SECONDS = 24 * 3600
 DEFAULT_MODEL = "eleven_multilingual_ttv_v2"
 LANGUAGE = "en"
+# The legacy voice generation answers MP3 at the loudness of a design request's default.
+LEGACY_OUTPUT_FORMAT = "mp3_44100_128"
+LEGACY_LOUDNESS = 0.5
 # `loudness` 0 is about -24 LUFS (ElevenLabs' definition); each unit of it is 10 dB more or less.
 LUFS_AT_ZERO = -24.0
 LUFS_PER_UNIT = 10.0
@@ -239,6 +242,23 @@ class VoiceDesignService:
         )
         await self.registry.run(self.history.record_usage, len(text), DEFAULT_MODEL, None, key_id)
         return Design(previews, text, fmt, remixed, seed, len(text), REMIX_METHOD)
+
+    async def generate_random(
+        self, gender: str, age: str, accent: str, text: str, key_id: str | None = None
+    ) -> Design:
+        """One voice of the gender, age and accent, saying `text` (the legacy `voice-generation` API):
+        placed as voice design places its first candidate, with a random seed."""
+        engines = self._engines()
+        traits = VoiceTraits(gender=gender, age=age, accent=accent)
+        seed = secrets.randbelow(2**31)
+        [voice, *_] = design_voices(traits, seed, variety(None, None), engines)
+        fmt = parse_output_format(LEGACY_OUTPUT_FORMAT)
+        description = f"A {age.replace('_', '-')} {gender} voice with a {accent} accent"
+        previews = await self._store_previews(
+            [voice], description, text, fmt, target_lufs(LEGACY_LOUDNESS), seed, METHOD, False
+        )
+        await self.registry.run(self.history.record_usage, len(text), DEFAULT_MODEL, None, key_id)
+        return Design(previews, text, fmt, traits, seed, len(text), METHOD)
 
     async def _store_previews(
         self,
