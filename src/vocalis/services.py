@@ -36,6 +36,7 @@ from vocalis.voice_design.service import VoiceDesignService
 from vocalis.voices.cloning import VoiceCloning
 from vocalis.voices.library import VoiceLibrary
 from vocalis.voices.references import VoiceReferences
+from vocalis.voices.similar import SimilarVoiceSearch
 from vocalis.webhooks import WebhookSender
 
 
@@ -125,6 +126,7 @@ class Services:
     voices: VoiceLibrary
     voice_references: VoiceReferences
     cloning: VoiceCloning
+    similar_voices: SimilarVoiceSearch
     professional: ProfessionalVoices
     history: HistoryRepository
     speech: SpeechService
@@ -180,6 +182,7 @@ class Services:
             voices=voices,
             voice_references=references,
             cloning=cloning,
+            similar_voices=SimilarVoiceSearch(registry, voices, cloning.matcher),
             professional=ProfessionalVoices(
                 registry,
                 voices,

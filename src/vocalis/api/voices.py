@@ -1,19 +1,23 @@
 """`/v1/voices`, `/v2/voices`: list, search, get, delete voices; instant cloning (add, edit, samples); voice
-settings; previews."""
+settings; previews; `/v1/similar-voices`."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from vocalis.accounts.identity import user_id
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
 from vocalis.schemas.common import StatusResponse, VoiceSettings
 from vocalis.schemas.voices import (
     AddVoiceResponse,
+    GetLibraryVoicesResponse,
     GetVoicesResponse,
     GetVoicesV2Response,
+    LibraryVoiceResponse,
     VerifiedVoiceLanguage,
     VoiceResponse,
 )
@@ -24,6 +28,21 @@ from vocalis.voices.previews import voice_preview
 from vocalis.voices.search import VoiceQuery, search_voices
 
 router = APIRouter(tags=["voices"])
+# The owner of the premade voices in the library's `public_owner_id`: the server's own set, not the user.
+PREMADE_OWNER_ID = hashlib.sha256(b"vocalis premade voices").hexdigest()
+
+
+def verified_languages(voice: LibraryVoice, preview_url: str) -> list[VerifiedVoiceLanguage]:
+    return [
+        VerifiedVoiceLanguage(
+            language="en",
+            model_id=model_id,
+            accent=voice.labels.get("accent"),
+            locale="en-US",
+            preview_url=preview_url,
+        )
+        for model_id in ("eleven_multilingual_v2", "eleven_flash_v2_5")
+    ]
 
 
 def voice_response(
@@ -40,16 +59,7 @@ def voice_response(
         description=voice.description,
         preview_url=preview_url,
         settings=VoiceSettings(**settings.__dict__) if settings else None,
-        verified_languages=[
-            VerifiedVoiceLanguage(
-                language="en",
-                model_id=model_id,
-                accent=voice.labels.get("accent"),
-                locale="en-US",
-                preview_url=preview_url,
-            )
-            for model_id in ("eleven_multilingual_v2", "eleven_flash_v2_5")
-        ],
+        verified_languages=verified_languages(voice, preview_url),
         is_owner=voice.category != "premade",
         is_legacy=voice.is_legacy,
         created_at_unix=voice.created_at_unix,
@@ -222,3 +232,50 @@ async def delete_sample(
 ) -> StatusResponse:
     await services.cloning.delete_sample(voice_id, sample_id)
     return StatusResponse()
+
+
+def library_voice_response(request: Request, voice: LibraryVoice, owner_id: str) -> LibraryVoiceResponse:
+    """The voice as a shared-library voice; usage figures are zero (nothing is shared or counted here)."""
+    preview_url = str(request.url_for("get_voice_preview", voice_id=voice.voice_id))
+    labels = voice.labels
+    is_premade = voice.category == "premade"
+    return LibraryVoiceResponse(
+        public_owner_id=PREMADE_OWNER_ID if is_premade else owner_id,
+        voice_id=voice.voice_id,
+        date_unix=voice.created_at_unix or 0,
+        name=voice.name,
+        accent=labels.get("accent", ""),
+        gender=labels.get("gender", ""),
+        age=labels.get("age", ""),
+        descriptive=labels.get("descriptive", labels.get("description", "")),
+        use_case=labels.get("use_case", ""),
+        category=voice.category,
+        language="en",
+        locale="en-US",
+        description=voice.description,
+        preview_url=preview_url,
+        verified_languages=verified_languages(voice, preview_url),
+        is_added_by_user=not is_premade,
+    )
+
+
+@router.post("/v1/similar-voices", response_model=GetLibraryVoicesResponse)
+async def find_similar_voices(
+    request: Request,
+    response: Response,
+    services: ServicesDependency,
+    _key: KeyIdDependency,
+    audio_file: Annotated[UploadFile | None, File()] = None,
+    similarity_threshold: Annotated[float | None, Form()] = None,
+    top_k: Annotated[int | None, Form()] = None,
+) -> GetLibraryVoicesResponse:
+    upload = (await uploaded_samples([audio_file]))[0] if audio_file is not None else None
+    found = await services.similar_voices.find(upload, similarity_threshold, top_k)
+    # Each returned voice's distance (1 - cosine similarity, the similarity_threshold scale), in order.
+    response.headers["x-vocalis-distances"] = ",".join(f"{match.distance:.4f}" for match in found.voices)
+    owner_id = user_id(services.settings.home_dir)
+    return GetLibraryVoicesResponse(
+        voices=[library_voice_response(request, match.voice, owner_id) for match in found.voices],
+        has_more=found.total_count > len(found.voices),
+        total_count=found.total_count,
+    )

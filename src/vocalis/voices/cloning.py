@@ -209,23 +209,12 @@ class VoiceCloning:
 
     def _analyse(self, upload: UploadedSample, enhancer: Callable[[], Enhancer] | None) -> _Analysed:
         """Decode, optionally isolate the voice, check there is one speaker with enough speech, embed."""
-        try:
-            audio = decode(upload.data, SAMPLE_RATE).samples
-        except AudioDecodeError as error:
-            raise InvalidRequest(
-                f"{upload.file_name!r} is not an audio file FFmpeg can read ({error}).", code="invalid_audio"
-            ) from None
+        audio = decoded(upload)
         duration = len(audio) / SAMPLE_RATE
         if enhancer is not None:
             audio = isolated(enhancer(), audio)
-        speech_regions = SileroVad().speech_segments(audio)
+        speech_regions = enough_speech(upload, audio)
         speech_seconds = sum(end - start for start, end in speech_regions)
-        if speech_seconds < MIN_SPEECH_SECONDS:
-            raise InvalidRequest(
-                f"{upload.file_name!r} has {speech_seconds:.1f} s of speech; a sample needs at least "
-                f"{MIN_SPEECH_SECONDS:.0f} s.",
-                code="sample_too_short",
-            )
         turns = diarize(
             audio, speech_regions, self.registry.engine("speaker"), threshold=DIARIZATION_THRESHOLD
         )
@@ -243,10 +232,7 @@ class VoiceCloning:
                 "(cut the sample to one speaker).",
                 code="multiple_speakers",
             )
-        speech = np.concatenate(
-            [audio[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)] for s, e in speech_regions]
-        )
-        reference = self.matcher.reference([speech])
+        reference = self.matcher.reference([speech_of(audio, speech_regions)])
         analysis = {
             "speech_secs": round(speech_seconds, 3),
             "embeddings": {name: vector.round(6).tolist() for name, vector in reference.embeddings.items()},
@@ -285,6 +271,37 @@ class VoiceCloning:
                 )
             )
         return rows
+
+
+def decoded(upload: UploadedSample) -> np.ndarray:
+    """The upload as 16 kHz mono audio; refused (`invalid_audio`) when FFmpeg cannot read it as audio."""
+    try:
+        return decode(upload.data, SAMPLE_RATE).samples
+    except AudioDecodeError as error:
+        raise InvalidRequest(
+            f"{upload.file_name!r} is not an audio file FFmpeg can read ({error}).", code="invalid_audio"
+        ) from None
+
+
+def enough_speech(upload: UploadedSample, audio: np.ndarray) -> list[tuple[float, float]]:
+    """The (start, end) seconds where Silero VAD hears speech in the upload's 16 kHz audio; refused
+    (`sample_too_short`) when they add up to less than MIN_SPEECH_SECONDS."""
+    regions = SileroVad().speech_segments(audio)
+    seconds = sum(end - start for start, end in regions)
+    if seconds < MIN_SPEECH_SECONDS:
+        raise InvalidRequest(
+            f"{upload.file_name!r} has {seconds:.1f} s of speech; a sample needs at least "
+            f"{MIN_SPEECH_SECONDS:.0f} s.",
+            code="sample_too_short",
+        )
+    return regions
+
+
+def speech_of(audio: np.ndarray, regions: list[tuple[float, float]]) -> np.ndarray:
+    """The 16 kHz audio's speech regions joined."""
+    return np.concatenate(
+        [audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)] for start, end in regions]
+    )
 
 
 def isolated(enhancer: Enhancer, audio: np.ndarray) -> np.ndarray:

@@ -139,6 +139,20 @@ class VoiceMatcher:
             equalizer.long_term_spectrum(joined, SAMPLE_RATE),
         )
 
+    def can_render(self, engine: str) -> bool:
+        """Whether the matcher has a synthesizer for voices of `engine`."""
+        return engine in self._synthesizers()
+
+    def voice_embeddings(self, spec: VoiceSpec) -> dict[str, np.ndarray]:
+        """Unit embeddings of a voice as the search scores candidates: the probe in the spec's blend (rendered
+        once per blend, so voices that differ only in pitch, equalizer or speed share the rendering), pitch
+        shifted and equalized as the spec says. Speed is left out, as in the search: the encoders hear timbre
+        and pitch, and a pace change would cost a rendering per voice."""
+        audio = pitch_shift.shift(
+            self._render(spec.engine, spec.blend).audio, SAMPLE_RATE, spec.pitch_semitones
+        )
+        return self.embed(equalizer.apply(audio, SAMPLE_RATE, spec.equalizer))
+
     # Cloning ---------------------------------------------------------------------------------------------
     def clone(self, speech: list[np.ndarray], effort: float = 1.0) -> ClonedVoice:
         return self.match(self.reference(speech), effort)
