@@ -18,6 +18,7 @@ from vocalis.schemas.text_to_voice import (
     VoiceRemixRequest,
 )
 from vocalis.schemas.voices import VoiceResponse
+from vocalis.services import Services
 from vocalis.voice_design.service import Design
 
 router = APIRouter(prefix="/v1/text-to-voice", tags=["text-to-voice"])
@@ -99,9 +100,21 @@ async def remix_voice(
 async def create_voice(
     body: CreateVoiceFromPreviewRequest, request: Request, services: ServicesDependency, _key: KeyIdDependency
 ) -> VoiceResponse:
-    voice_id = await services.voice_design.save(
-        body.generated_voice_id, body.voice_name, body.voice_description, body.labels
+    return await saved_preview(
+        request, services, body.generated_voice_id, body.voice_name, body.voice_description, body.labels
     )
+
+
+async def saved_preview(
+    request: Request,
+    services: Services,
+    generated_voice_id: str,
+    name: str,
+    description: str,
+    labels: dict[str, str | None] | None,
+) -> VoiceResponse:
+    """Save a preview as a voice (here and in the legacy `voice-generation/create-voice`); the voice."""
+    voice_id = await services.voice_design.save(generated_voice_id, name, description, labels)
     return voice_response(request, services.voices.get(voice_id), services.voices.settings(voice_id))
 
 

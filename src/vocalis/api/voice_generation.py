@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from vocalis.api.dependencies import KeyIdDependency, ServicesDependency
-from vocalis.api.voices import voice_response
+from vocalis.api.text_to_voice import saved_preview
 from vocalis.schemas.text_to_voice import MAX_TEXT, MIN_TEXT
 from vocalis.schemas.voice_generation import (
     ACCENTS,
@@ -64,7 +64,6 @@ async def generate_voice(
 async def create_voice(
     body: CreateGeneratedVoiceRequest, request: Request, services: ServicesDependency, _key: KeyIdDependency
 ) -> VoiceResponse:
-    voice_id = await services.voice_design.save(
-        body.generated_voice_id, body.voice_name, body.voice_description, body.labels
+    return await saved_preview(
+        request, services, body.generated_voice_id, body.voice_name, body.voice_description, body.labels
     )
-    return voice_response(request, services.voices.get(voice_id), services.voices.settings(voice_id))
