@@ -171,7 +171,9 @@ class Services:
         dictionaries = PronunciationDictionaries(PronunciationDictionaryRepository(database))
         speech = SpeechService(registry, voices, history, dictionaries)
         transcription = TranscriptionService(registry)
-        cloning = VoiceCloning(registry, voices, settings.isolation_engine)
+        cloning = VoiceCloning(
+            registry, voices, settings.isolation_engine, settings.models_dir / "voice-probe-renders"
+        )
         runner = JobRunner(jobs)
         return cls(
             settings=settings,

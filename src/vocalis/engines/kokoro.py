@@ -155,6 +155,15 @@ class KokoroSynthesizer(LazyOnnxSession):
         self._prosody_std = np.zeros(128, np.float32)
         self._styles: dict[tuple[tuple[str, float], ...], np.ndarray] = {}
 
+    @property
+    def weights_id(self) -> str | None:
+        """What identifies this engine's output: the packaged files' digests; None for the user's own files,
+        which carry no digest (renders of them are not kept across processes)."""
+        if any(path is not None for path in (self._model_path, self._voices_path, self._vocab_path)):
+            return None
+        digests = (weights.KOKORO_MODEL_SHA256, weights.KOKORO_VOICES.sha256, weights.KOKORO_VOCAB.sha256)
+        return "kokoro:" + ":".join(digests)
+
     def voices(self) -> list[EngineVoice]:
         return [EngineVoice(name=name, gender=gender, language="en-us") for name, gender in PACKS.items()]
 

@@ -114,6 +114,14 @@ class PiperSynthesizer(LazyOnnxSession):
         self._id_map: dict[str, list[int]] = {}
         self._hop_length = _HOP_LENGTH
 
+    @property
+    def weights_id(self) -> str | None:
+        """What identifies this engine's output: the packaged files' digests; None for the user's own files,
+        which carry no digest (renders of them are not kept across processes)."""
+        if self._model_path is not None or self._config_path is not None:
+            return None
+        return f"piper:{weights.PIPER_JOE_MODEL.sha256}:{weights.PIPER_JOE_CONFIG.sha256}"
+
     def voices(self) -> list[EngineVoice]:
         return [EngineVoice(name=VOICE_NAME, gender="male", language="en-us")]
 

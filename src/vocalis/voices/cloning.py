@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,11 +74,18 @@ def _parse_labels(labels: str | None) -> dict[str, str] | None:
 class VoiceCloning:
     """Adds and edits cloned voices and their samples; heavy work runs in the engine pool."""
 
-    def __init__(self, registry: EngineRegistry, library: VoiceLibrary, isolation_engine: str) -> None:
+    def __init__(
+        self,
+        registry: EngineRegistry,
+        library: VoiceLibrary,
+        isolation_engine: str,
+        renders_dir: Path | None = None,
+    ) -> None:
         self.registry = registry
         self.library = library
         self.isolation_engine = isolation_engine
-        self.matcher = VoiceMatcher(self._synthesizers, self._encoders)
+        # The search's probe renders outlive the process there (the first searches render dozens of voices).
+        self.matcher = VoiceMatcher(self._synthesizers, self._encoders, renders_dir)
 
     def _synthesizers(self) -> dict[str, Synthesizer]:
         return {

@@ -23,13 +23,18 @@ the best score by -0.01 to +0.03 against the shift above, so it was left out.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from vocalis import __version__
 from vocalis.audio import equalizer, resample
 from vocalis.audio.analysis import PitchStats, pitch_stats, semitones_between
 from vocalis.engines import pitch as pitch_shift
@@ -49,6 +54,7 @@ SURROGATE_PREMADE = 2  # premade voices rendered after the surrogate ranks them
 EVALUATIONS = 24  # candidates scored at effort 1 (instant cloning): about 8 s on 2 cores
 SPEECH_RMS = 0.1  # everything is scaled to this level before embedding (d-vectors shift with level)
 PIPER_VOICE = "en_US-joe-medium"
+RENDER_FORMAT = 1  # of the probe renders kept on disk; raised when what they hold changes
 # Shares of the full spectral match tried by the equalizer fit: the full match over-fits the probe's
 # phonemes now and then, a partial one rarely hurts.
 EQUALIZER_STRENGTHS = (0.5, 0.75, 1.0)
@@ -100,6 +106,25 @@ def _blend_key(blend: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], .
     return tuple(sorted((name, round(weight, 4)) for name, weight in blend if abs(weight) > 1e-4))
 
 
+def _read_render(path: Path) -> _Render | None:
+    """A probe render kept by `_write_render`; None when there is none or it cannot be read."""
+    try:
+        with np.load(path) as stored:
+            f0 = float(stored["median_f0"])
+            return _Render(stored["audio"].astype(np.float32), None if np.isnan(f0) else f0)
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _write_render(path: Path, render: _Render) -> None:
+    """Keep a probe render; written aside and renamed, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.stem}.{threading.get_ident()}.partial.npz")
+    f0 = np.nan if render.median_f0 is None else render.median_f0
+    np.savez(partial, audio=render.audio, median_f0=np.float64(f0))
+    os.replace(partial, path)
+
+
 class VoiceMatcher:
     """The offline `VoiceCloner`: renders candidates with the given synthesizers (by engine name, "kokoro"
     and/or "piper") and judges them with every given speaker encoder.
@@ -113,11 +138,13 @@ class VoiceMatcher:
         self,
         synthesizers: Callable[[], dict[str, Synthesizer]],
         encoders: Callable[[], list[SpeakerEncoder]],
+        renders_dir: Path | None = None,
     ) -> None:
         self._synthesizers = synthesizers
         self._encoders = encoders
         self._renders: dict[tuple, _Render] = {}
         self._lock = threading.Lock()
+        self._renders_dir = renders_dir
 
     # Reference -------------------------------------------------------------------------------------------
     def embed(self, speech: np.ndarray) -> dict[str, np.ndarray]:
@@ -224,17 +251,31 @@ class VoiceMatcher:
         if cached is not None:
             return cached
         synthesizer = self._synthesizers()[engine]
-        spec = VoiceSpec(engine=engine, blend=tuple(blend))
-        options = SynthesisOptions(speed=1.0, variation=0.0, seed=0)
-        audio = np.concatenate([chunk.audio for chunk in synthesizer.synthesize(PROBE_TEXT, spec, options)])
-        audio = _level(resample(audio, synthesizer.sample_rate, SAMPLE_RATE))
-        stats = pitch_stats(audio, SAMPLE_RATE)
-        render = _Render(audio, stats.median_hz if stats else None)
+        stored = self._stored_render_path(synthesizer, key)
+        render = _read_render(stored) if stored is not None else None
+        if render is None:
+            spec = VoiceSpec(engine=engine, blend=tuple(blend))
+            options = SynthesisOptions(speed=1.0, variation=0.0, seed=0)
+            audio = np.concatenate([c.audio for c in synthesizer.synthesize(PROBE_TEXT, spec, options)])
+            audio = _level(resample(audio, synthesizer.sample_rate, SAMPLE_RATE))
+            stats = pitch_stats(audio, SAMPLE_RATE)
+            render = _Render(audio, stats.median_hz if stats else None)
+            if stored is not None:
+                _write_render(stored, render)
         with self._lock:
             if len(self._renders) > 512:  # searches add blends without end; keep memory bounded
                 self._renders.clear()
             self._renders[key] = render
         return render
+
+    def _stored_render_path(self, synthesizer: Synthesizer, key: tuple) -> Path | None:
+        """Where a probe render is kept across processes: named by everything its audio depends on (the
+        engine's weights, the blend, the probe, Vocalis' version); None where the weights have no identity."""
+        weights_id = getattr(synthesizer, "weights_id", None)
+        if self._renders_dir is None or weights_id is None:
+            return None
+        named = json.dumps([__version__, RENDER_FORMAT, weights_id, key, PROBE_TEXT, SAMPLE_RATE])
+        return self._renders_dir / f"{key[0]}-{hashlib.sha256(named.encode()).hexdigest()[:40]}.npz"
 
     def _score(
         self, search: _Search, engine: str, blend: tuple, semitones: float, curve: equalizer.Curve = ()
