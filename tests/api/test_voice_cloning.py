@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from vocalis.app import create_app
 from vocalis.audio import decode
 from vocalis.config import Settings
+from vocalis.voices import cloning
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,14 @@ def _wav(samples: np.ndarray, rate: int = 16000) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture
+def quick_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flow, not the clone's quality, is tested here (tests/e2e and the SDK flow search at full effort):
+    the search scores its anchors only."""
+    monkeypatch.setattr(cloning, "CLONING_EFFORT", 0.01)
+
+
+@pytest.mark.usefixtures("quick_search")
 def test_clone_is_listed_spoken_edited_and_deleted(cloning_client: TestClient, corpus: Path):
     references = corpus / "voice_reference"
     first = references / "picovoice_eagle_speaker_1_utt_1.wav"
@@ -105,6 +114,7 @@ def test_clone_is_listed_spoken_edited_and_deleted(cloning_client: TestClient, c
     assert cloning_client.post(f"/v1/text-to-speech/{voice_id}", json={"text": "Hi."}).status_code == 404
 
 
+@pytest.mark.usefixtures("quick_search")
 def test_background_noise_is_removed_by_the_voice_isolator(cloning_client: TestClient, corpus: Path):
     noisy = corpus / "noisy_speech" / "mix_librispeech_61-70968-0000_noise573577_snr5.wav"
     response = cloning_client.post(
