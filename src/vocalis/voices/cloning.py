@@ -203,12 +203,7 @@ class VoiceCloning:
         if len(files) > MAX_SAMPLES:
             raise InvalidRequest(f"Upload at most {MAX_SAMPLES} files.", code="too_many_samples")
         for upload in files:
-            if len(upload.data) > MAX_SAMPLE_BYTES:
-                raise InvalidRequest(
-                    f"{upload.file_name!r} has {len(upload.data)} bytes; a sample may have up to "
-                    f"{MAX_SAMPLE_BYTES} bytes.",
-                    code="file_too_large",
-                )
+            check_size(upload)
         enhancer: Callable[[], Enhancer] | None = None
         if remove_background_noise and self.registry.has_engine(self.isolation_engine):
             enhancer = lambda: self.registry.engine(self.isolation_engine)  # noqa: E731 - loaded on first use
@@ -279,6 +274,16 @@ class VoiceCloning:
                 )
             )
         return rows
+
+
+def check_size(upload: UploadedSample) -> None:
+    """Refuse (`file_too_large`) a recording over MAX_SAMPLE_BYTES."""
+    if len(upload.data) > MAX_SAMPLE_BYTES:
+        raise InvalidRequest(
+            f"{upload.file_name!r} has {len(upload.data)} bytes; a recording may have up to "
+            f"{MAX_SAMPLE_BYTES} bytes.",
+            code="file_too_large",
+        )
 
 
 def decoded(upload: UploadedSample) -> np.ndarray:

@@ -175,10 +175,7 @@ class VoiceMatcher:
         once per blend, so voices that differ only in pitch, equalizer or speed share the rendering), pitch
         shifted and equalized as the spec says. Speed is left out, as in the search: the encoders hear timbre
         and pitch, and a pace change would cost a rendering per voice."""
-        audio = pitch_shift.shift(
-            self._render(spec.engine, spec.blend).audio, SAMPLE_RATE, spec.pitch_semitones
-        )
-        return self.embed(equalizer.apply(audio, SAMPLE_RATE, spec.equalizer))
+        return self._heard(spec.engine, spec.blend, spec.pitch_semitones, spec.equalizer)
 
     # Cloning ---------------------------------------------------------------------------------------------
     def clone(self, speech: list[np.ndarray], effort: float = 1.0) -> ClonedVoice:
@@ -268,6 +265,13 @@ class VoiceMatcher:
             self._renders[key] = render
         return render
 
+    def _heard(
+        self, engine: str, blend: tuple, semitones: float, curve: equalizer.Curve
+    ) -> dict[str, np.ndarray]:
+        """Unit embeddings of the blend's probe render, pitch-shifted and equalized."""
+        audio = pitch_shift.shift(self._render(engine, blend).audio, SAMPLE_RATE, semitones)
+        return self.embed(equalizer.apply(audio, SAMPLE_RATE, curve))
+
     def _stored_render_path(self, synthesizer: Synthesizer, key: tuple) -> Path | None:
         """Where a probe render is kept across processes: named by everything its audio depends on (the
         engine's weights, the blend, the probe, Vocalis' version); None where the weights have no identity."""
@@ -283,9 +287,7 @@ class VoiceMatcher:
         semitones = _clip(semitones)
         key = (engine, _blend_key(blend), semitones, curve)
         if key not in search.scores:
-            audio = pitch_shift.shift(self._render(engine, blend).audio, SAMPLE_RATE, semitones)
-            audio = equalizer.apply(audio, SAMPLE_RATE, curve)
-            embeddings = search.embeddings[key] = self.embed(audio)
+            embeddings = search.embeddings[key] = self._heard(engine, blend, semitones, curve)
             by_encoder = {
                 name: float(np.dot(vector, embeddings[name]))
                 for name, vector in search.reference.embeddings.items()

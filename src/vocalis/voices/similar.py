@@ -23,9 +23,9 @@ from vocalis.engines.protocols import VoiceSpec
 from vocalis.engines.registry import EngineRegistry
 from vocalis.errors import InvalidRequest
 from vocalis.voices.cloning import (
-    MAX_SAMPLE_BYTES,
     SAMPLE_RATE,
     UploadedSample,
+    check_size,
     decoded,
     enough_speech,
     speech_of,
@@ -94,12 +94,7 @@ class SimilarVoiceSearch:
         threshold, limit = _checked(similarity_threshold, top_k)
         if upload is None:
             raise InvalidRequest("Upload a recording of the voice in audio_file.", code="invalid_parameters")
-        if len(upload.data) > MAX_SAMPLE_BYTES:
-            raise InvalidRequest(
-                f"{upload.file_name!r} has {len(upload.data)} bytes; audio_file may have up to "
-                f"{MAX_SAMPLE_BYTES} bytes.",
-                code="file_too_large",
-            )
+        check_size(upload)
         speech = await self.registry.run(_recording_speech, upload)
         async with self.registry.reserve("speaker"):
             ranked = await self.registry.run(self._ranked, speech)
